@@ -32,7 +32,6 @@ from sqlalchemy import (
 
 __all__ = [
     "UTCDateTime",
-    "UTCDateTime",
     "availability",
     "chat_spaces",
     "consents",

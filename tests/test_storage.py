@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from data.records import ConversationState, MissionSkill, MissionStatus, Role, SignupStatus, VolunteerSkill
+from data.records import (
+    ConversationState,
+    MissionSkill,
+    MissionStatus,
+    Role,
+    SignupStatus,
+    VolunteerSkill,
+)
 from data.schema import metadata, missions, outbox
 from data.store import Store, normalise_url
 
@@ -40,7 +47,10 @@ async def _mission(store: Store, org_id: int, slots: int = 2) -> int:
             slots=slots,
             coordinator_id=None,
             chat_space_id=None,
-            skills=[MissionSkill("food_sorting", "tri", True), MissionSkill(None, "bonne humeur", False)],
+            skills=[
+                MissionSkill("food_sorting", "tri", True),
+                MissionSkill(None, "bonne humeur", False),
+            ],
         )
         return mission.id
 
@@ -68,16 +78,22 @@ async def test_people_and_roles(any_url: str) -> None:
             assert await tx.orgs.role(org_id, volunteer_id) is Role.VOLUNTEER
             await tx.orgs.set_role(org_id, volunteer_id, Role.COORDINATOR)
             await tx.people.replace_skills(
-                volunteer_id, [VolunteerSkill("cooking", "cuisine", 0.95), VolunteerSkill(None, "origami", 0.0)]
+                volunteer_id,
+                [VolunteerSkill("cooking", "cuisine", 0.95), VolunteerSkill(None, "origami", 0.0)],
             )
-            await tx.people.replace_availability(volunteer_id, [(5, "afternoon"), (0, "evening"), (5, "afternoon")])
+            await tx.people.replace_availability(
+                volunteer_id, [(5, "afternoon"), (0, "evening"), (5, "afternoon")]
+            )
             await tx.people.update(volunteer_id, postcode="75011", paused_until=WHEN)
         async with store.transaction() as tx:
             assert await tx.orgs.role(org_id, volunteer_id) is Role.COORDINATOR
             assert [o.id for o in await tx.orgs.orgs_of(volunteer_id, Role.COORDINATOR)] == [org_id]
             assert [o.id for o in await tx.orgs.orgs_of(volunteer_id, Role.ADMIN)] == []
             skills = await tx.people.skills(volunteer_id)
-            assert [(s.skill_id, s.raw_text) for s in skills] == [("cooking", "cuisine"), (None, "origami")]
+            assert [(s.skill_id, s.raw_text) for s in skills] == [
+                ("cooking", "cuisine"),
+                (None, "origami"),
+            ]
             assert await tx.people.availability(volunteer_id) == {(5, "afternoon"), (0, "evening")}
             volunteer = await tx.people.get(volunteer_id)
             assert volunteer is not None and volunteer.postcode == "75011"
@@ -95,12 +111,21 @@ async def test_a_failed_transaction_leaves_nothing(any_url: str) -> None:
         with pytest.raises(RuntimeError):
             async with store.transaction() as tx:
                 await tx.missions.create(
-                    org_id=org_id, title="X", description="", starts_at=WHEN, ends_at=WHEN,
-                    place="", slots=1, coordinator_id=None, chat_space_id=None,
+                    org_id=org_id,
+                    title="X",
+                    description="",
+                    starts_at=WHEN,
+                    ends_at=WHEN,
+                    place="",
+                    slots=1,
+                    coordinator_id=None,
+                    chat_space_id=None,
                 )
                 raise RuntimeError("crash in the middle")
         async with store.connection() as conn:
-            assert (await conn.execute(select(func.count()).select_from(missions))).scalar_one() == 0
+            assert (
+                await conn.execute(select(func.count()).select_from(missions))
+            ).scalar_one() == 0
     finally:
         await store.close()
 
@@ -111,14 +136,21 @@ async def test_signups_and_counts(any_url: str) -> None:
         org_id, volunteer_id = await _org_and_volunteer(store)
         mission_id = await _mission(store, org_id)
         async with store.transaction() as tx:
-            signup = await tx.missions.put_signup(mission_id, volunteer_id, SignupStatus.CONFIRMED, "button")
+            signup = await tx.missions.put_signup(
+                mission_id, volunteer_id, SignupStatus.CONFIRMED, "button"
+            )
             assert await tx.missions.counts(mission_id) == (1, 0)
             await tx.missions.set_signup_status(signup.id, SignupStatus.WITHDRAWN)
             assert await tx.missions.counts(mission_id) == (0, 0)
-            again = await tx.missions.put_signup(mission_id, volunteer_id, SignupStatus.WAITLISTED, "reply")
+            again = await tx.missions.put_signup(
+                mission_id, volunteer_id, SignupStatus.WAITLISTED, "reply"
+            )
             assert again.id == signup.id and again.status is SignupStatus.WAITLISTED
             mission = await tx.missions.get(mission_id)
-            assert mission is not None and [s.skill_id for s in mission.skills] == ["food_sorting", None]
+            assert mission is not None and [s.skill_id for s in mission.skills] == [
+                "food_sorting",
+                None,
+            ]
             assert mission.starts_at == WHEN
         with pytest.raises(IntegrityError):
             async with store.transaction() as tx:
@@ -126,8 +158,12 @@ async def test_signups_and_counts(any_url: str) -> None:
 
                 await tx.conn.execute(
                     signups.insert().values(
-                        mission_id=mission_id, volunteer_id=volunteer_id, status="confirmed",
-                        created_at=WHEN, updated_at=WHEN, queued_at=WHEN,
+                        mission_id=mission_id,
+                        volunteer_id=volunteer_id,
+                        status="confirmed",
+                        created_at=WHEN,
+                        updated_at=WHEN,
+                        queued_at=WHEN,
                     )
                 )
     finally:
@@ -147,7 +183,9 @@ async def test_missions_listing_card_and_status(any_url: str) -> None:
             found = await tx.missions.by_card("g1", "42")
             assert found is not None and found.id == first and found.title == "Tri du samedi"
             assert found.version == 1
-            assert [m.id for m in await tx.missions.open_missions(org_id, WHEN - timedelta(days=1))] == [first]
+            assert [
+                m.id for m in await tx.missions.open_missions(org_id, WHEN - timedelta(days=1))
+            ] == [first]
             assert await tx.missions.open_missions(org_id, WHEN + timedelta(days=1)) == []
             with pytest.raises(ValueError):
                 await tx.missions.edit(first, status="open")
@@ -160,9 +198,15 @@ async def test_outbox_keys_are_idempotent_and_retries_back_off(any_url: str) -> 
     try:
         async with store.transaction() as tx:
             assert await tx.outbox.add("k1", platform="memory", kind="private", payload={"a": 1})
-            assert not await tx.outbox.add("k1", platform="memory", kind="private", payload={"a": 2})
+            assert not await tx.outbox.add(
+                "k1", platform="memory", kind="private", payload={"a": 2}
+            )
             assert await tx.outbox.add(
-                "k2", platform="memory", kind="private", payload={}, not_before=WHEN + timedelta(hours=1)
+                "k2",
+                platform="memory",
+                kind="private",
+                payload={},
+                not_before=WHEN + timedelta(hours=1),
             )
         async with store.transaction() as tx:
             due = await tx.outbox.due(WHEN)
@@ -175,7 +219,11 @@ async def test_outbox_keys_are_idempotent_and_retries_back_off(any_url: str) -> 
             for item in later:
                 await tx.outbox.mark_sent(item.id)
         async with store.connection() as conn:
-            rows = (await conn.execute(select(outbox.c.idempotency_key, outbox.c.status, outbox.c.attempts))).all()
+            rows = (
+                await conn.execute(
+                    select(outbox.c.idempotency_key, outbox.c.status, outbox.c.attempts)
+                )
+            ).all()
         assert sorted(tuple(r) for r in rows) == [("k1", "sent", 1), ("k2", "sent", 0)]
     finally:
         await store.close()
@@ -185,8 +233,12 @@ async def test_conversation_state_round_trip(any_url: str) -> None:
     store = Store(any_url)
     try:
         async with store.transaction() as tx:
-            await tx.conversations.save("memory", "u1", "private", ConversationState("ob", "skills", {"x": [1, "é"]}))
-            await tx.conversations.save("memory", "u1", "private", ConversationState("ob", "avail", {"x": [2]}))
+            await tx.conversations.save(
+                "memory", "u1", "private", ConversationState("ob", "skills", {"x": [1, "é"]})
+            )
+            await tx.conversations.save(
+                "memory", "u1", "private", ConversationState("ob", "avail", {"x": [2]})
+            )
         async with store.transaction() as tx:
             state = await tx.conversations.get("memory", "u1", "private")
             assert state == ConversationState("ob", "avail", {"x": [2]})
@@ -199,7 +251,7 @@ async def test_conversation_state_round_trip(any_url: str) -> None:
 async def test_concurrent_writers_queue_instead_of_failing(any_url: str) -> None:
     store = Store(any_url)
     try:
-        org_id, _ = await _org_and_volunteer(store)
+        await _org_and_volunteer(store)
 
         async def add(i: int) -> None:
             async with store.transaction() as tx:

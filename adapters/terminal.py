@@ -1,0 +1,191 @@
+"""The terminal chat: try the real bot with no token, as several people, in a group and in private.
+
+Type as the current person; bot commands work as on Telegram. Terminal commands:
+  /as NAME [fr|en]   become someone (created on first use); /as coordinator is a group admin
+  /group, /private   switch chat          /reply N TEXT   reply in the group to message N
+  N or M.N           press button N of the latest message with buttons (or of message M)
+  /who               who is here          /quit           leave (Ctrl-D and Ctrl-C work too)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from adapters.memory import MemoryOutlet, MemoryPlatform, Message, Person
+from bot.core import Core
+from bot.events import MessageRef
+
+__all__ = ["TerminalChat"]
+
+HELP = __doc__.split("\n", 2)[2] if __doc__ else ""
+
+
+class TerminalChat:
+    """A platform whose people are typed in the terminal."""
+
+    name = "terminal"
+
+    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+        self._in = stdin or sys.stdin
+        self._out = stdout or sys.stdout
+        self.outlet = MemoryOutlet(platform="terminal")
+        self.outlet.listeners.append(self._show)
+        self._platform: MemoryPlatform | None = None
+        self.people: dict[str, Person] = {}
+        self.current = "coordinator"
+        self.in_group = True
+
+    # --- output --------------------------------------------------------------
+
+    def _print(self, text: str) -> None:
+        self._out.write(text + "\n")
+        self._out.flush()
+
+    def _who_sees(self, chat_id: str) -> str:
+        if self._platform is not None and chat_id == self._platform.group.chat_id:
+            return f"[groupe « {self._platform.group.title} »]"
+        person = self.people.get(chat_id)
+        return f"[privé → {person.user.display_name if person else chat_id}]"
+
+    def _show(self, chat_id: str, message: Message, edited: bool) -> None:
+        flag = " (modifié)" if edited else ""
+        self._print(f"\n{self._who_sees(chat_id)} #{message.message_id}{flag}")
+        for line in message.text.splitlines():
+            self._print(f"  {line}")
+        number = 1
+        for row in message.buttons:
+            cells = []
+            for button in row:
+                cells.append(f"[{number}] {button.label}")
+                number += 1
+            self._print("  " + "  ".join(cells))
+
+    # --- people --------------------------------------------------------------
+
+    def _person(self, name: str, language: str | None = None) -> Person:
+        assert self._platform is not None
+        key = name.casefold()
+        if key not in self.people:
+            person = self._platform.person(key, name, language or "fr")
+            self.people[key] = person
+            if key == "coordinator":
+                self._platform.chat_admins.add(key)
+        elif language:
+            old = self.people[key]
+            self.people[key] = self._platform.person(key, old.user.display_name, language)
+        return self.people[key]
+
+    def _prompt(self) -> str:
+        where = "groupe" if self.in_group else "privé"
+        return f"{self.current}@{where}> "
+
+    # --- input ---------------------------------------------------------------
+
+    async def _read_line(self, stop: asyncio.Event) -> str | None:
+        read = asyncio.ensure_future(asyncio.to_thread(self._in.readline))
+        stopped = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait({read, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if read in done:
+            stopped.cancel()
+            line = read.result()
+            return line if line else None  # "" is end of input
+        read.cancel()  # the thread stays blocked on stdin until the process exits; harmless
+        return None
+
+    async def run(self, core: Core, stop: asyncio.Event) -> None:
+        core.attach(self.outlet)
+        self._platform = MemoryPlatform(
+            core.handle, self.outlet, group_id="terminal-group", group_title="Mon association"
+        )
+        self._person("coordinator")
+        self._print(
+            "Mainforte — chat dans le terminal. Vous êtes « coordinator » (admin du groupe)."
+        )
+        self._print(HELP)
+        while not stop.is_set():
+            self._out.write(self._prompt())
+            self._out.flush()
+            line = await self._read_line(stop)
+            if line is None:
+                break
+            line = line.strip()
+            if not line:
+                continue
+            if not await self._terminal_command(line):
+                break
+
+    async def _terminal_command(self, line: str) -> bool:
+        """Act on one typed line; False to quit."""
+        head, _, rest = line.partition(" ")
+        if head in ("/quit", "/exit"):
+            return False
+        if head == "/as":
+            parts = rest.split()
+            if not parts:
+                self._print("Usage : /as NOM [fr|en]")
+                return True
+            language = parts[1] if len(parts) > 1 and parts[1] in ("fr", "en") else None
+            self.current = self._person(parts[0], language).user.user_id
+            self._print(f"Vous êtes maintenant {self.people[self.current].user.display_name}.")
+            return True
+        if head in ("/group", "/groupe"):
+            self.in_group = True
+            return True
+        if head in ("/private", "/prive", "/privé"):
+            self.in_group = False
+            return True
+        if head == "/who":
+            self._print(", ".join(p.user.display_name for p in self.people.values()))
+            return True
+        person = self.people[self.current]
+        if head == "/reply":
+            number, _, text = rest.partition(" ")
+            target = self._find(number)
+            if target is None or not text:
+                self._print("Usage : /reply NUMÉRO_DU_MESSAGE texte")
+                return True
+            await person.say(
+                text,
+                in_group=True,
+                reply_to=MessageRef("terminal", target.chat_id, target.message_id),
+            )
+            return True
+        if _is_press(line):
+            await self._press(person, line)
+            return True
+        await person.say(line, in_group=self.in_group)
+        return True
+
+    def _find(self, number: str) -> Message | None:
+        for chat in self.outlet.chats.values():
+            for message in chat.messages:
+                if message.message_id == number:
+                    return message
+        return None
+
+    def _visible(self, person: Person) -> list[Message]:
+        assert self._platform is not None
+        chat_id = self._platform.group.chat_id if self.in_group else person.user.user_id
+        return [m for m in self.outlet.chat(chat_id).messages if m.buttons]
+
+    async def _press(self, person: Person, line: str) -> None:
+        message_no, _, button_no = line.rpartition(".")
+        message = self._find(message_no) if message_no else None
+        if message is None:
+            visible = self._visible(person)
+            message = visible[-1] if visible else None
+        buttons = [b for row in message.buttons for b in row] if message else []
+        index = int(button_no) - 1
+        if message is None or not 0 <= index < len(buttons):
+            self._print("Pas de bouton à ce numéro ici.")
+            return
+        answer, _alert = await person.press_button(buttons[index], message)
+        if answer:
+            self._print(f"  ↳ {answer}")
+
+
+def _is_press(line: str) -> bool:
+    head, _, tail = line.partition(".")
+    return (head.isdigit() and (tail == "" or tail.isdigit())) and len(line) < 12

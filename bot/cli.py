@@ -1,0 +1,111 @@
+"""The `mainforte` command: run the bot, upgrade the database, play the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.app import Platform
+from bot.config import ConfigError, Settings, configure_logging, load_settings
+
+__all__ = ["main"]
+
+_log = logging.getLogger("mainforte")
+
+DESCRIPTION = """\
+Mainforte: a volunteer-coordination bot for associations, in Telegram, Discord
+and the terminal.
+
+Start here:
+  mainforte run          start the bot. With no TELEGRAM_TOKEN or DISCORD_TOKEN
+                         configured, it opens a chat in this terminal on
+                         ./mainforte.db, so you can try it in one minute.
+  mainforte demo         play a scripted scenario (30 volunteers, 3 missions)
+                         on a temporary database and print the conversation.
+  mainforte db upgrade   create or upgrade the database schema (run does it too).
+
+Settings come from environment variables or ./mainforte.toml (see .env.example).
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mainforte",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="start the bot (terminal chat when no platform token is set)")
+    sub.add_parser("demo", help="play the scripted demo scenario and print it")
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply the migrations up to the latest schema")
+    return parser
+
+
+def _platforms(settings: Settings) -> list[Platform]:
+    platforms: list[Platform] = []
+    if settings.telegram_token:
+        raise ConfigError(
+            "TELEGRAM_TOKEN: the Telegram adapter is not in this version yet; unset it to use the terminal chat"
+        )
+    if settings.discord_token:
+        raise ConfigError(
+            "DISCORD_TOKEN: the Discord adapter is not in this version yet; unset it to use the terminal chat"
+        )
+    if not platforms:
+        from adapters.terminal import TerminalChat
+
+        platforms.append(TerminalChat())
+    return platforms
+
+
+async def _upgrade(settings: Settings) -> None:
+    from data.store import Store
+
+    store = Store(settings.database_url)
+    try:
+        await store.migrate()
+    finally:
+        await store.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            from bot.app import run_bot
+
+            platforms = _platforms(settings)
+            configure_logging(settings, quiet=[p.name for p in platforms] == ["terminal"])
+            asyncio.run(run_bot(settings, platforms))
+        elif args.command == "demo":
+            from bot.demo import play_demo
+
+            configure_logging(settings, quiet=True)
+            return asyncio.run(play_demo(settings))
+        elif args.command == "db":
+            if args.db_command != "upgrade":
+                parser.parse_args(["db", "--help"])
+                return 2
+            configure_logging(settings)
+            asyncio.run(_upgrade(settings))
+            print(f"Database is up to date: {settings.database_url}")
+    except ConfigError as exc:
+        print(f"mainforte: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""The dispatcher: one event in, one transaction, actions out.
+
+It resolves who is speaking and in which organisation, checks roles, routes to
+the feature handlers, and is the error boundary: a failing handler rolls back,
+the person gets a clear sentence in their language, the error is logged with
+its context, and the bot keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from bot import features
+from bot.context import Context, UserError
+from bot.events import (
+    Action,
+    AnswerButton,
+    BotAdded,
+    ButtonPress,
+    Command,
+    Event,
+    MemberJoined,
+    MessageRef,
+    SendMessage,
+    SendPrivate,
+    Text,
+)
+from bot.i18n import language_from_locale
+from bot.outbox import OutboxDelivery
+from bot.ports import DeliveryError, Outlet, Unreachable
+from bot.router import Router
+from bot.services import Services
+from data.records import Identity, Organisation, Role, Volunteer
+from data.repos import Tx
+
+__all__ = ["Core"]
+
+_log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000  # longer input is refused before any parsing
+
+
+class Core:
+    """Platform-neutral bot core; adapters feed it events and attach their outlets."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.router = Router()
+        features.register_all(self.router)
+        self.outlets: dict[str, Outlet] = {}
+        self.delivery = OutboxDelivery(services, self.outlets)
+
+    def attach(self, outlet: Outlet) -> None:
+        self.outlets[outlet.platform] = outlet
+
+    async def handle(self, event: Event) -> None:
+        """Handle one event completely: state change, answers, due notifications."""
+        actions = await self._decide(event)
+        await self.perform(event.user.platform, actions)
+        await self.delivery.flush()
+
+    async def perform(self, platform: str, actions: Sequence[Action]) -> list[MessageRef | None]:
+        outlet = self.outlets.get(platform)
+        results: list[MessageRef | None] = []
+        if outlet is None:
+            _log.error(
+                "no outlet attached for platform %s; %d actions lost", platform, len(actions)
+            )
+            return results
+        for action in actions:
+            try:
+                results.append(await outlet.perform(action))
+            except Unreachable:
+                if isinstance(action, SendPrivate):
+                    async with self.services.store.transaction() as tx:
+                        await tx.people.mark_unreachable(platform, action.user.user_id)
+                results.append(None)
+            except DeliveryError as exc:
+                _log.warning("could not perform %s on %s: %s", type(action).__name__, platform, exc)
+                results.append(None)
+        return results
+
+    # --- deciding ----------------------------------------------------------
+
+    async def _decide(self, event: Event) -> list[Action]:
+        lang = language_from_locale(event.user.language, self.services.settings.language)
+        try:
+            async with self.services.store.transaction() as tx:
+                ctx = await self._context(tx, event)
+                lang = ctx.lang
+                await self._route(ctx)
+                actions = ctx.actions
+        except UserError as exc:
+            actions = self._error_answer(event, lang, exc.key, exc.params)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _log.exception(
+                "handler failed for %s from %s:%s in chat %s",
+                type(event).__name__,
+                event.user.platform,
+                event.user.user_id,
+                event.chat.chat_id,
+            )
+            actions = self._error_answer(event, lang, "errors.internal", {})
+        if isinstance(event, ButtonPress) and not any(isinstance(a, AnswerButton) for a in actions):
+            actions.insert(0, AnswerButton(event.press_id))
+        return actions
+
+    def _error_answer(
+        self, event: Event, lang: str, key: str, params: dict[str, object]
+    ) -> list[Action]:
+        text = self.services.catalogs.t(lang, key, **params)
+        if isinstance(event, ButtonPress):
+            return [AnswerButton(event.press_id, text, alert=True)]
+        return [SendMessage(event.chat, text)]
+
+    async def _context(self, tx: Tx, event: Event) -> Context:
+        settings = self.services.settings
+        volunteer, identity = await self._person(tx, event)
+        org: Organisation | None = None
+        role: Role | None = None
+        if not event.chat.is_private:
+            org = await self._group_org(tx, event)
+            role = await tx.orgs.ensure_member(org.id, volunteer.id)
+            promoted = role
+            if settings.is_configured_admin(event.user.platform, event.user.user_id):
+                promoted = Role.ADMIN
+            elif event.is_chat_admin and settings.chat_admins_are_coordinators:
+                promoted = Role.COORDINATOR if role is Role.VOLUNTEER else role
+            if promoted is not role:
+                await tx.orgs.set_role(org.id, volunteer.id, promoted)
+                role = promoted
+        return Context(
+            services=self.services,
+            tx=tx,
+            event=event,
+            volunteer=volunteer,
+            identity=identity,
+            lang=volunteer.language,
+            org=org,
+            role=role,
+            now=self.services.clock(),
+        )
+
+    async def _person(self, tx: Tx, event: Event) -> tuple[Volunteer, Identity]:
+        user = event.user
+        name = (user.display_name or user.user_id)[:200]
+        identity = await tx.people.identity(user.platform, user.user_id)
+        if identity is None:
+            lang = language_from_locale(user.language, self.services.settings.language)
+            return await tx.people.create_with_identity(user.platform, user.user_id, name, lang)
+        await tx.people.touch_identity(identity.id, name)
+        volunteer = await tx.people.get(identity.volunteer_id)
+        assert volunteer is not None
+        return volunteer, identity
+
+    async def _group_org(self, tx: Tx, event: Event) -> Organisation:
+        chat = event.chat
+        space = await tx.orgs.chat_space(chat.platform, chat.chat_id)
+        if space is not None:
+            org = await tx.orgs.get(space.org_id)
+            assert org is not None
+            return org
+        settings = self.services.settings
+        name = (chat.title or settings.organisation_name)[:200]
+        org = await tx.orgs.create(name, timezone=settings.timezone, language=settings.language)
+        await tx.orgs.add_chat_space(org.id, chat.platform, chat.chat_id, chat.title)
+        await tx.interactions.log("org_created", org_id=org.id, platform=chat.platform)
+        return org
+
+    async def _route(self, ctx: Context) -> None:
+        event = ctx.event
+        match event:
+            case Command():
+                await self._command(ctx, event)
+            case ButtonPress():
+                prefix, _, payload = event.data.partition(":")
+                handler = self.router.buttons.get(prefix)
+                if handler is None:
+                    raise UserError("errors.stale_button")
+                await handler(ctx, payload)
+            case Text():
+                await self._text(ctx, event)
+            case MemberJoined() | BotAdded():
+                await features.general.greet(ctx)
+            case _:
+                raise TypeError(f"unknown event type {type(event).__name__}")
+
+    async def _command(self, ctx: Context, event: Command) -> None:
+        if len(event.args) > MAX_TEXT:
+            raise UserError("errors.too_long", limit=MAX_TEXT)
+        spec = self.router.find_command(event.name)
+        if spec is None:
+            raise UserError("errors.unknown_command", name=event.name[:50])
+        if spec.private_only and not ctx.chat.is_private:
+            ctx.reply("errors.private_only", command=spec.name)
+            return
+        if spec.min_role is not None:
+            await ctx.org_for(spec.min_role)
+        await spec.handler(ctx, event.args.strip())
+
+    async def _text(self, ctx: Context, event: Text) -> None:
+        if len(event.text) > MAX_TEXT:
+            raise UserError("errors.too_long", limit=MAX_TEXT)
+        if ctx.chat.is_private:
+            state = await ctx.dialog()
+            flow = self.router.flows.get(state.flow) if state else None
+            if flow is None:
+                ctx.reply("general.not_understood")
+                return
+            await flow.on_text(ctx, event.text)
+            return
+        if event.reply_to is not None and self.router.group_reply is not None:
+            await self.router.group_reply(ctx, event.text)

@@ -1,0 +1,184 @@
+"""Platform-neutral events (what people do) and actions (what the bot does).
+
+Adapters turn platform updates into events and perform actions on the platform.
+All values are immutable; nothing here knows any chat library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = [
+    "Action",
+    "AnswerButton",
+    "BotAdded",
+    "Button",
+    "ButtonPress",
+    "ChatKind",
+    "ChatRef",
+    "Command",
+    "EditMessage",
+    "Event",
+    "MemberJoined",
+    "MessageRef",
+    "SendFile",
+    "SendImage",
+    "SendMessage",
+    "SendPrivate",
+    "Text",
+    "UserRef",
+]
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """A person on one platform."""
+
+    platform: str
+    user_id: str
+    display_name: str
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """A chat on one platform: a private chat with one person, or a group."""
+
+    platform: str
+    chat_id: str
+    kind: ChatKind
+    title: str | None = None
+
+    @property
+    def is_private(self) -> bool:
+        return self.kind is ChatKind.PRIVATE
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A message the bot sent, so it can be edited or replied to."""
+
+    platform: str
+    chat_id: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str  # compact, never user text: fits Telegram's 64 bytes and Discord's custom ids
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+# --- events -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """`/name args`. `is_chat_admin` is the platform's own word on group admins."""
+
+    user: UserRef
+    chat: ChatRef
+    name: str
+    args: str = ""
+    is_chat_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Plain text, possibly a reply to one of the bot's messages."""
+
+    user: UserRef
+    chat: ChatRef
+    text: str
+    reply_to: MessageRef | None = None
+    is_chat_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPress:
+    user: UserRef
+    chat: ChatRef
+    data: str
+    message: MessageRef | None
+    press_id: str
+    is_chat_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MemberJoined:
+    user: UserRef
+    chat: ChatRef
+    is_chat_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BotAdded:
+    """The bot was added to a group by `user`."""
+
+    user: UserRef
+    chat: ChatRef
+    is_chat_admin: bool = False
+
+
+Event = Command | Text | ButtonPress | MemberJoined | BotAdded
+
+
+# --- actions ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendMessage:
+    chat: ChatRef
+    text: str
+    buttons: Keyboard = ()
+    reply_to: MessageRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendPrivate:
+    """A message in the person's private chat with the bot (never in a group)."""
+
+    user: UserRef
+    text: str
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EditMessage:
+    message: MessageRef
+    text: str
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerButton:
+    press_id: str
+    text: str | None = None
+    alert: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SendFile:
+    chat: ChatRef
+    filename: str
+    content: bytes = field(repr=False)
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SendImage:
+    chat: ChatRef
+    png: bytes = field(repr=False)
+    caption: str = ""
+
+
+Action = SendMessage | SendPrivate | EditMessage | AnswerButton | SendFile | SendImage

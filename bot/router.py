@@ -1,0 +1,73 @@
+"""Routes events to feature handlers: commands by name, buttons by prefix, flows by name."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.context import Context
+from data.records import Role
+
+__all__ = ["ButtonHandler", "CommandHandler", "CommandSpec", "Flow", "Router", "TextHandler"]
+
+CommandHandler = Callable[[Context, str], Awaitable[None]]
+ButtonHandler = Callable[[Context, str], Awaitable[None]]
+TextHandler = Callable[[Context, str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    handler: CommandHandler
+    min_role: Role | None  # None: anyone, even before onboarding
+    private_only: bool
+    help_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A multi-step dialog: text answers and button presses while its state is stored."""
+
+    name: str
+    on_text: TextHandler
+    on_button: ButtonHandler
+
+
+class Router:
+    def __init__(self) -> None:
+        self.commands: dict[str, CommandSpec] = {}
+        self.aliases: dict[str, str] = {}
+        self.buttons: dict[str, ButtonHandler] = {}
+        self.flows: dict[str, Flow] = {}
+        self.group_reply: TextHandler | None = None
+
+    def command(
+        self,
+        name: str,
+        handler: CommandHandler,
+        *,
+        aliases: tuple[str, ...] = (),
+        min_role: Role | None = None,
+        private_only: bool = False,
+        help_key: str | None = None,
+    ) -> None:
+        if name in self.commands or name in self.aliases:
+            raise ValueError(f"command /{name} registered twice")
+        self.commands[name] = CommandSpec(name, handler, min_role, private_only, help_key)
+        for alias in aliases:
+            self.aliases[alias] = name
+
+    def find_command(self, name: str) -> CommandSpec | None:
+        name = name.lower()
+        return self.commands.get(self.aliases.get(name, name))
+
+    def button(self, prefix: str, handler: ButtonHandler) -> None:
+        if prefix in self.buttons or ":" in prefix:
+            raise ValueError(f"bad or duplicate button prefix {prefix!r}")
+        self.buttons[prefix] = handler
+
+    def flow(self, flow: Flow) -> None:
+        if flow.name in self.flows:
+            raise ValueError(f"flow {flow.name} registered twice")
+        self.flows[flow.name] = flow
+        self.button(flow.name, flow.on_button)
