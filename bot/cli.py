@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
@@ -85,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.app import run_bot
 
             platforms = _platforms(settings)
+            if [p.name for p in platforms] == ["terminal"] and not settings.admins:
+                # The terminal chat is a local sandbox: its default person administers it.
+                settings = dataclasses.replace(settings, admins=("terminal:coordinator",))
             configure_logging(settings, quiet=[p.name for p in platforms] == ["terminal"])
             asyncio.run(run_bot(settings, platforms))
         elif args.command == "demo":

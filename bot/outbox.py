@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +57,7 @@ async def queue_private(
     message_key: str,
     *,
     org_id: int | None = None,
-    buttons_of: Any = None,
+    buttons_of: Callable[[str], Keyboard] | None = None,
     **params: Any,
 ) -> bool:
     """Queue a private message to a volunteer, in their language, on their latest identity.

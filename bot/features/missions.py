@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.cards import mission_line
 from bot.context import Context, UserError
@@ -188,7 +189,15 @@ async def _create_state(ctx: Context) -> tuple[str, dict[str, Any]]:
     state = await ctx.dialog()
     if state is None or state.flow != CREATE:
         raise UserError("errors.not_your_button")
+    await _enter_org(ctx, int(state.data["org_id"]))
     return state.step, dict(state.data)
+
+
+async def _enter_org(ctx: Context, org_id: int) -> None:
+    """Dialogs continue in private: dates are read in the mission's organisation's time zone."""
+    if ctx.org is None or ctx.org.id != org_id:
+        ctx.org = await ctx.tx.orgs.get(org_id)
+        ctx.role = await ctx.tx.orgs.role(org_id, ctx.volunteer.id)
 
 
 async def _next(ctx: Context, step: str, data: dict[str, Any]) -> None:
@@ -340,6 +349,7 @@ async def _edit_text(ctx: Context, text: str) -> None:
         ctx.reply("onboarding.use_buttons")
         return
     mission = await _coordinated_mission(ctx, str(data["mission_id"]))
+    await _enter_org(ctx, mission.org_id)
     field = data["field"]
     values: dict[str, Any] = {}
     if field == "title":
@@ -466,7 +476,8 @@ async def list_missions(ctx: Context, _args: str) -> None:
     for org in orgs:
         for mission in await ctx.tx.missions.open_missions(org.id, ctx.now):
             confirmed, _ = await ctx.tx.missions.counts(mission.id)
-            lines.append(mission_line(ctx.services, mission, ctx.lang, ctx.tz, confirmed))
+            tz = ZoneInfo(org.timezone)
+            lines.append(mission_line(ctx.services, mission, ctx.lang, tz, confirmed))
             if len(buttons) < 10:
                 buttons.append((ctx.button("missions.details", f"d:{mission.id}", id=mission.id),))
     if not lines:
