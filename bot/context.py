@@ -117,11 +117,19 @@ class Context:
     def edit(self, message: MessageRef, text: str, *, buttons: Keyboard = ()) -> None:
         self.actions.append(EditMessage(message, text, buttons))
 
-    def answer(self, key: str | None = None, /, *, alert: bool = False, **params: Any) -> None:
-        """Acknowledge a button press, with an optional short note."""
+    def answer(
+        self,
+        key: str | None = None,
+        /,
+        *,
+        alert: bool = False,
+        private_start: str | None = None,
+        **params: Any,
+    ) -> None:
+        """Acknowledge a button press, with an optional short note (and a way to the private chat)."""
         if isinstance(self.event, ButtonPress):
             text = self.t(key, **params) if key else None
-            self.actions.append(AnswerButton(self.event.press_id, text, alert))
+            self.actions.append(AnswerButton(self.event.press_id, text, alert, private_start))
 
     # --- dialogs -----------------------------------------------------------
 

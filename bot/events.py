@@ -161,9 +161,14 @@ class EditMessage:
 
 @dataclass(frozen=True, slots=True)
 class AnswerButton:
+    """Acknowledge a button press. `private_start` asks the platform to open the person's
+    private chat with the bot, as `/start <private_start>` (Telegram deep links), for people
+    the bot cannot write to first."""
+
     press_id: str
     text: str | None = None
     alert: bool = False
+    private_start: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

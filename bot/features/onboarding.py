@@ -168,7 +168,7 @@ async def _on_button(ctx: Context, payload: str) -> None:
         if ctx.volunteer.onboarded:
             raise UserError("general.already_onboarded")
         await begin(ctx)
-        ctx.answer("general.check_private", alert=True)
+        ctx.answer("general.check_private", alert=True, private_start="begin")
         return
     if payload.startswith("edit:"):
         await _start_edit(ctx, payload.removeprefix("edit:"))

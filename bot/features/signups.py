@@ -51,9 +51,13 @@ async def join(ctx: Context, mission_id: int, source: str) -> None:
     await ctx.tx.orgs.ensure_member(mission.org_id, ctx.volunteer.id)
     if not ctx.volunteer.onboarded:
         await onboarding.begin(ctx, then_join=mission.id)
-        ctx.answer("signup.onboard_first", alert=True)
+        ctx.answer("signup.onboard_first", alert=True, private_start=f"m{mission.id}")
         if isinstance(ctx.event, Text):
-            ctx.reply("signup.onboard_first_group", name=ctx.user.display_name)
+            ctx.reply(
+                "signup.onboard_first_group",
+                name=ctx.user.display_name,
+                buttons=((ctx.button("general.present_myself", "ob:begin"),),),
+            )
         return
     existing = await ctx.tx.missions.signup(mission.id, ctx.volunteer.id)
     if existing is not None and existing.status not in (SignupStatus.WITHDRAWN,):
