@@ -50,9 +50,9 @@ def _parser() -> argparse.ArgumentParser:
 def _platforms(settings: Settings) -> list[Platform]:
     platforms: list[Platform] = []
     if settings.telegram_token:
-        raise ConfigError(
-            "TELEGRAM_TOKEN: the Telegram adapter is not in this version yet; unset it to use the terminal chat"
-        )
+        from adapters.telegram import TelegramPlatform
+
+        platforms.append(TelegramPlatform(settings))
     if settings.discord_token:
         raise ConfigError(
             "DISCORD_TOKEN: the Discord adapter is not in this version yet; unset it to use the terminal chat"

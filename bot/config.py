@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import make_url
@@ -38,6 +40,10 @@ class Settings:
     organisation_name: str = "Mon association"
     telegram_token: str | None = None
     telegram_api_base_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
     discord_token: str | None = None
     outbox_sweep_seconds: float = 30.0
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -64,6 +70,10 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "organisation_name": ("MAINFORTE_ORGANISATION_NAME", "organisation_name"),
     "telegram_token": ("TELEGRAM_TOKEN", "telegram_token"),
     "telegram_api_base_url": ("TELEGRAM_API_BASE_URL", "telegram_api_base_url"),
+    "telegram_webhook_url": ("TELEGRAM_WEBHOOK_URL", "telegram_webhook_url"),
+    "telegram_webhook_secret": ("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret"),
+    "telegram_webhook_listen": ("TELEGRAM_WEBHOOK_LISTEN", "telegram_webhook_listen"),
+    "telegram_webhook_port": ("TELEGRAM_WEBHOOK_PORT", "telegram_webhook_port"),
     "discord_token": ("DISCORD_TOKEN", "discord_token"),
     "outbox_sweep_seconds": ("MAINFORTE_OUTBOX_SWEEP_SECONDS", "outbox_sweep_seconds"),
 }
@@ -137,6 +147,56 @@ def _positive_float(value: Any) -> float:
     return number
 
 
+def _http_url(value: Any) -> str | None:
+    text = str(value).strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{text!r} is not an http(s) URL (e.g. http://127.0.0.1:8081)")
+    return text
+
+
+def _webhook_url(value: Any) -> str | None:
+    text = str(value).strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError(f"{text!r}: Telegram only calls https:// webhook URLs")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{text!r}: a webhook URL takes no ?query or #fragment")
+    return text
+
+
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _webhook_secret(value: Any) -> str | None:
+    text = str(value).strip()
+    if not text:
+        return None
+    if not _WEBHOOK_SECRET.fullmatch(text):
+        raise ValueError("must be 1 to 256 characters among A-Z, a-z, 0-9, _ and -")
+    return text
+
+
+def _host(value: Any) -> str:
+    text = str(value).strip()
+    if not text or any(c.isspace() for c in text) or "/" in text:
+        raise ValueError(f"{text!r} is not an address to listen on (e.g. 127.0.0.1)")
+    return text
+
+
+def _port(value: Any) -> int:
+    if isinstance(value, bool) or not str(value).strip().isdigit():
+        raise ValueError(f"{value!r} is not a port number (1 to 65535)")
+    number = int(str(value).strip())
+    if not 1 <= number <= 65535:
+        raise ValueError(f"{number} is not a port number (1 to 65535)")
+    return number
+
+
 def _name(value: Any) -> str:
     text = str(value).strip()
     if not text or len(text) > 200:
@@ -153,7 +213,11 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "log_level": _log_level,
     "organisation_name": _name,
     "telegram_token": _optional_text,
-    "telegram_api_base_url": _optional_text,
+    "telegram_api_base_url": _http_url,
+    "telegram_webhook_url": _webhook_url,
+    "telegram_webhook_secret": _webhook_secret,
+    "telegram_webhook_listen": _host,
+    "telegram_webhook_port": _port,
     "discord_token": _optional_text,
     "outbox_sweep_seconds": _positive_float,
 }
@@ -222,3 +286,5 @@ def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
         level = max(level, logging.WARNING)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
+    # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))

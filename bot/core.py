@@ -128,6 +128,8 @@ class Core:
             promoted = role
             if settings.is_configured_admin(event.user.platform, event.user.user_id):
                 promoted = Role.ADMIN
+            elif role is Role.ADMIN:
+                promoted = Role.COORDINATOR  # no longer in the configuration's admins
             elif event.is_chat_admin and settings.chat_admins_are_coordinators:
                 promoted = Role.COORDINATOR if role is Role.VOLUNTEER else role
             if promoted is not role:

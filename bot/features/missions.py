@@ -6,6 +6,7 @@ before anything is published.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -167,8 +168,8 @@ def _prompt(ctx: Context, step: str, data: dict[str, Any], *, private: bool) -> 
             _summary(ctx, data),
             buttons=(
                 (
-                    ctx.button("mission.publish", "mi:ok"),
-                    ctx.button("common.cancel", "mi:no"),
+                    ctx.button("mission.publish", f"mi:ok:{_owner_tag(ctx)}"),
+                    ctx.button("common.cancel", f"mi:no:{_owner_tag(ctx)}"),
                 ),
             ),
         )
@@ -185,10 +186,16 @@ def _prompt(ctx: Context, step: str, data: dict[str, Any], *, private: bool) -> 
         say(ctx.t(f"mission.ask_{step}"), buttons=skip if step in _SKIPPABLE else ())
 
 
+def _owner_tag(ctx: Context) -> str:
+    """A short tag of the draft's author, so that only they can publish it from a group."""
+    who = f"{ctx.user.platform}:{ctx.user.user_id}".encode()
+    return hashlib.sha256(who).hexdigest()[:8]
+
+
 async def _create_state(ctx: Context) -> tuple[str, dict[str, Any]]:
     state = await ctx.dialog()
     if state is None or state.flow != CREATE:
-        raise UserError("errors.not_your_button")
+        raise UserError("errors.stale_button")
     await _enter_org(ctx, int(state.data["org_id"]))
     return state.step, dict(state.data)
 
@@ -235,6 +242,11 @@ async def _create_text(ctx: Context, text: str) -> None:
 
 
 async def _create_button(ctx: Context, payload: str) -> None:
+    answer, _, owner = payload.partition(":")
+    if answer in ("ok", "no"):
+        if owner != _owner_tag(ctx):
+            raise UserError("errors.not_your_button")
+        payload = answer
     step, data = await _create_state(ctx)
     if payload == "skip" and step in _SKIPPABLE:
         data.setdefault(step, "")
@@ -297,11 +309,11 @@ async def _publish(ctx: Context, data: dict[str, Any]) -> None:
 # --- editing and cancelling ------------------------------------------------------
 
 
-async def _coordinated_mission(ctx: Context, text: str) -> Mission:
+async def _coordinated_mission(ctx: Context, text: str, example: str = "edit") -> Mission:
     """The mission `#12`/`12` named in `text`, if the person coordinates its organisation."""
     ref = text.strip().lstrip("#")
     if not ref.isdigit() or len(ref) > 9:
-        raise UserError("mission.which", command="/mission edit 12")
+        raise UserError("mission.which", command=f"/mission {example} 12")
     mission = await ctx.tx.missions.get(int(ref), for_update=True)
     if mission is None:
         raise UserError("errors.mission_not_found", id=ref)
@@ -423,7 +435,7 @@ async def _tell_signed_up(ctx: Context, mission: Mission, key: str, idempotency:
 
 
 async def _ask_cancel(ctx: Context, args: str) -> None:
-    mission = await _coordinated_mission(ctx, args.replace("cancel", ""))
+    mission = await _coordinated_mission(ctx, args, example="cancel")
     confirmed, waitlisted = await ctx.tx.missions.counts(mission.id)
     ctx.reply(
         "mission.cancel_confirm",

@@ -24,6 +24,7 @@ CONSENT_VERSION = "2026-11"
 PARTS = ("morning", "afternoon", "evening")
 FREQUENCIES = (1, 2, 3, 5)
 EDITABLE = ("skills", "avail", "place", "freq")
+SKILLS_MAX = 500
 _ORDER = ("consent", "skills", "skills_check", "avail", "place", "freq")
 _POSTCODE = re.compile(r"\b(\d{5})\b")
 
@@ -149,7 +150,8 @@ def availability_text(ctx: Context, slots: set[str] | set[tuple[int, str]]) -> s
 async def _on_text(ctx: Context, text: str) -> None:
     step, data = await _state(ctx)
     if step == "skills":
-        result = ctx.services.skills.normalise(text[:1000])
+        text = clean_line(text, max_len=SKILLS_MAX, what=ctx.t("field.skills"))
+        result = ctx.services.skills.normalise(text)
         if not result.matches and not result.free_tags:
             raise UserError("onboarding.skills_empty")
         data["skills"] = [[m.skill_id, m.text[:200]] for m in result.matches]

@@ -21,7 +21,8 @@ def register(router: Router) -> None:
 
 
 async def _find_member(ctx: Context, org_id: int, who: str) -> tuple[int, Identity]:
-    who = who.strip().lstrip("@").casefold()
+    shown = who.strip().lstrip("@")
+    who = shown.casefold()
     if not who:
         raise UserError("roles.usage")
     found: dict[int, Identity] = {}
@@ -30,9 +31,9 @@ async def _find_member(ctx: Context, org_id: int, who: str) -> tuple[int, Identi
             if who in (identity.platform_user_id.casefold(), identity.display_name.casefold()):
                 found[volunteer_id] = identity
     if not found:
-        raise UserError("roles.not_found", who=who[:60])
+        raise UserError("roles.not_found", who=shown[:60])
     if len(found) > 1:
-        raise UserError("roles.ambiguous", who=who[:60])
+        raise UserError("roles.ambiguous", who=shown[:60])
     return next(iter(found.items()))
 
 
