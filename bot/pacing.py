@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Limit", "Pacer", "TELEGRAM_LIMITS"]
+__all__ = ["TELEGRAM_LIMITS", "Limit", "Pacer"]
 
 
 @dataclass(frozen=True, slots=True)
