@@ -9,6 +9,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.app import Platform
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 
@@ -42,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the bot (terminal chat when no platform token is set)")
     sub.add_parser("demo", help="play the scripted demo scenario and print it")
     db = sub.add_parser("db", help="database maintenance")
+    parser.set_defaults(db_parser=db)
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply the migrations up to the latest schema")
     return parser
@@ -77,6 +80,7 @@ async def _upgrade(settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    db_parser: argparse.ArgumentParser = args.db_parser
     if args.command is None:
         parser.print_help()
         return 0
@@ -98,13 +102,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(play_demo(settings))
         elif args.command == "db":
             if args.db_command != "upgrade":
-                parser.parse_args(["db", "--help"])
+                db_parser.print_help()
                 return 2
             configure_logging(settings)
             asyncio.run(_upgrade(settings))
             print(f"Database is up to date: {settings.database_url}")
     except ConfigError as exc:
         print(f"mainforte: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"mainforte: cannot use the database ({reason}); check DATABASE_URL", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 0

@@ -7,6 +7,7 @@ one line naming the setting, so start-up stops with a message a person can act o
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import tomllib
@@ -38,7 +39,7 @@ class Settings:
     chat_admins_are_coordinators: bool = True
     log_level: str = "INFO"
     organisation_name: str = "Mon association"
-    telegram_token: str | None = None
+    telegram_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = field(default=None, repr=False)
@@ -142,7 +143,7 @@ def _optional_text(value: Any) -> str | None:
 
 def _positive_float(value: Any) -> float:
     number = float(value)
-    if number <= 0:
+    if not math.isfinite(number) or number <= 0:
         raise ValueError("must be a positive number of seconds")
     return number
 
@@ -246,7 +247,8 @@ def load_settings(
 
     Precedence: the process environment, then `.env`, then `mainforte.toml`.
     """
-    env = dict(os.environ if env is None else env)
+    # An empty variable counts as unset, here as below, so it does not hide .env's value.
+    env = {k: v for k, v in (os.environ if env is None else env).items() if v != ""}
     if dotenv is not None and dotenv.exists():
         env = {**read_dotenv(dotenv), **env}
     path = config_file or Path(env.get("MAINFORTE_CONFIG", "mainforte.toml"))
