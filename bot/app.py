@@ -1,14 +1,13 @@
 """The running bot: database, core, platforms and the outbox sweeper under one task group.
 
 SIGTERM and Ctrl-C set a stop event: each platform finishes the event in hand
-and returns, the sweeper delivers what is due one last time, the database is
-closed, and the process exits 0.
+and returns, the scheduler stops, what is due is delivered one last time, the
+database is closed, and the process exits 0.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import Callable, Sequence
@@ -17,8 +16,10 @@ from typing import Protocol
 
 from bot.config import Settings
 from bot.core import Core
+from bot.scheduler import Scheduler
 from bot.services import Services, utcnow
 from data.store import Store
+from matching.intents import classifier as intent_classifier
 
 __all__ = ["Platform", "run_bot"]
 
@@ -31,17 +32,6 @@ class Platform(Protocol):
     name: str
 
     async def run(self, core: Core, stop: asyncio.Event) -> None: ...
-
-
-async def _sweep_outbox(core: Core, stop: asyncio.Event, every: float) -> None:
-    """Deliver notifications that became due or were waiting for a retry."""
-    while not stop.is_set():
-        try:
-            await core.delivery.flush()
-        except Exception:
-            _log.exception("outbox sweep failed; will try again")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
 
 
 async def run_bot(
@@ -61,7 +51,14 @@ async def run_bot(
     store = Store(settings.database_url)
     try:
         await store.migrate()
-        core = Core(Services.build(store, settings, clock))
+        services = Services.build(store, settings, clock)
+        # Train the reply classifier now rather than on the first reply in a group.
+        await asyncio.to_thread(intent_classifier)
+        core = Core(services)
+        scheduler = Scheduler(
+            services, core.tasks, core.delivery, sweep_seconds=settings.outbox_sweep_seconds
+        )
+        core.scheduler = scheduler
         _log.info("Mainforte started with %s", ", ".join(p.name for p in platforms))
 
         async def run_platform(platform: Platform) -> None:
@@ -70,10 +67,13 @@ async def run_bot(
             finally:
                 stop.set()  # one platform ending (the terminal closed) stops the bot
 
-        async with asyncio.TaskGroup() as group:
-            for platform in platforms:
-                group.create_task(run_platform(platform))
-            group.create_task(_sweep_outbox(core, stop, settings.outbox_sweep_seconds))
+        await scheduler.start()
+        try:
+            async with asyncio.TaskGroup() as group:
+                for platform in platforms:
+                    group.create_task(run_platform(platform))
+        finally:
+            await scheduler.shutdown()
         await core.delivery.flush()
         _log.info("Mainforte stopped cleanly")
     finally:

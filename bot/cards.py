@@ -9,7 +9,19 @@ from bot.services import Services
 from data.records import Mission, MissionStatus
 from data.repos import Tx
 
-__all__ = ["card_buttons", "mission_line", "render", "skills_text"]
+__all__ = ["card_buttons", "mission_line", "mission_tz", "mission_when", "render", "skills_text"]
+
+
+async def mission_tz(tx: Tx, services: Services, mission: Mission) -> ZoneInfo:
+    """The time zone of the mission's organisation."""
+    org = await tx.orgs.get(mission.org_id)
+    return ZoneInfo(org.timezone if org else services.settings.timezone)
+
+
+async def mission_when(tx: Tx, services: Services, mission: Mission, lang: str) -> str:
+    """'samedi 6 décembre, 14:00–17:00' in the mission's organisation's time zone."""
+    tz = await mission_tz(tx, services, mission)
+    return services.catalogs.when(lang, mission.starts_at, mission.ends_at, tz)
 
 
 def skills_text(services: Services, mission: Mission, lang: str) -> str:

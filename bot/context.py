@@ -80,12 +80,9 @@ class Context:
 
     async def when(self, mission: Mission, lang: str | None = None) -> str:
         """The mission's date and times in its organisation's time zone."""
-        org = self.org if self.org and self.org.id == mission.org_id else None
-        org = org or await self.tx.orgs.get(mission.org_id)
-        tz = ZoneInfo(org.timezone) if org else self.tz
-        return self.services.catalogs.when(
-            lang or self.lang, mission.starts_at, mission.ends_at, tz
-        )
+        from bot.cards import mission_when
+
+        return await mission_when(self.tx, self.services, mission, lang or self.lang)
 
     # --- text --------------------------------------------------------------
 

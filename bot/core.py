@@ -31,6 +31,7 @@ from bot.i18n import language_from_locale
 from bot.outbox import OutboxDelivery
 from bot.ports import DeliveryError, Outlet, Unreachable
 from bot.router import Router
+from bot.scheduler import Scheduler, TaskRunner
 from bot.services import Services
 from data.records import Identity, Organisation, Role, Volunteer
 from data.repos import Tx
@@ -51,15 +52,23 @@ class Core:
         features.register_all(self.router)
         self.outlets: dict[str, Outlet] = {}
         self.delivery = OutboxDelivery(services, self.outlets)
+        self.tasks = TaskRunner(services, self.router.tasks, self.delivery)
+        self.scheduler: Scheduler | None = None  # set by the running app; tests run tasks directly
 
     def attach(self, outlet: Outlet) -> None:
         self.outlets[outlet.platform] = outlet
+
+    def detach(self, platform: str) -> None:
+        """The platform stopped: its notifications wait in the outbox until it is back."""
+        self.outlets.pop(platform, None)
 
     async def handle(self, event: Event) -> None:
         """Handle one event completely: state change, answers, due notifications."""
         actions = await self._decide(event)
         await self.perform(event.user.platform, actions)
         await self.delivery.flush()
+        if self.scheduler is not None:
+            await self.scheduler.reschedule()
 
     async def perform(self, platform: str, actions: Sequence[Action]) -> list[MessageRef | None]:
         outlet = self.outlets.get(platform)
@@ -107,6 +116,8 @@ class Core:
             actions = self._error_answer(event, lang, "errors.internal", {})
         if isinstance(event, ButtonPress) and not any(isinstance(a, AnswerButton) for a in actions):
             actions.insert(0, AnswerButton(event.press_id))
+        # Answer the press first: the platform shows a spinner until it is answered.
+        actions.sort(key=lambda action: not isinstance(action, AnswerButton))
         return actions
 
     def _error_answer(

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot import cards
@@ -28,6 +29,7 @@ from bot.events import (
     SendPrivate,
     UserRef,
 )
+from bot.pacing import Pacer
 from bot.ports import DeliveryError, MessageGone, Outlet, RetryLater, Unreachable
 from bot.services import Services
 from data.records import Mission, OutboxItem
@@ -58,6 +60,7 @@ async def queue_private(
     *,
     org_id: int | None = None,
     buttons_of: Callable[[str], Keyboard] | None = None,
+    not_before: datetime | None = None,
     **params: Any,
 ) -> bool:
     """Queue a private message to a volunteer, in their language, on their latest identity.
@@ -78,6 +81,7 @@ async def queue_private(
         platform=identity.platform,
         kind="private",
         org_id=org_id,
+        not_before=not_before,
         payload={
             "user_id": identity.platform_user_id,
             "display_name": identity.display_name,
@@ -124,10 +128,13 @@ class _Prepared:
 class OutboxDelivery:
     """Sends due notifications through the attached outlets."""
 
-    def __init__(self, services: Services, outlets: Mapping[str, Outlet]) -> None:
+    def __init__(
+        self, services: Services, outlets: Mapping[str, Outlet], pacer: Pacer | None = None
+    ) -> None:
         self._services = services
         self._outlets = outlets
         self._lock = asyncio.Lock()
+        self.pacer = pacer or Pacer()
 
     async def flush(self) -> int:
         """Deliver everything due now; return how many were sent."""
@@ -136,7 +143,7 @@ class OutboxDelivery:
             while True:
                 store = self._services.store
                 async with store.transaction() as tx:
-                    items = await tx.outbox.due(self._services.clock(), BATCH)
+                    items = await tx.outbox.due(self._services.clock(), BATCH, self._outlets.keys())
                     prepared = [await self._prepare(tx, item) for item in items]
                     prepared = _coalesce_card_edits(prepared)
                 if not items:
@@ -185,12 +192,18 @@ class OutboxDelivery:
         outlet = self._outlets.get(item.platform)
         if outlet is None:
             return False  # that platform is not running now; keep it for later
+        await self.pacer.wait_for(item.platform, action)
         try:
             ref = await outlet.perform(action)
         except RetryLater as exc:
             async with store.transaction() as tx:
                 await tx.outbox.retry_later(
-                    item.id, item.attempts, str(exc), give_up_after=GIVE_UP_AFTER
+                    item.id,
+                    item.attempts,
+                    str(exc),
+                    give_up_after=GIVE_UP_AFTER,
+                    delay=exc.retry_after,
+                    now=self._services.clock(),
                 )
             return False
         except Unreachable as exc:
@@ -207,7 +220,11 @@ class OutboxDelivery:
             _log.warning("delivery of %s failed: %s", item.idempotency_key, exc)
             async with store.transaction() as tx:
                 await tx.outbox.retry_later(
-                    item.id, item.attempts, str(exc), give_up_after=GIVE_UP_AFTER
+                    item.id,
+                    item.attempts,
+                    str(exc),
+                    give_up_after=GIVE_UP_AFTER,
+                    now=self._services.clock(),
                 )
             return False
         async with store.transaction() as tx:

@@ -15,6 +15,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.events import Action, EditMessage, SendFile, SendImage, SendMessage, SendPrivate
+
 __all__ = ["TELEGRAM_LIMITS", "Limit", "Pacer"]
 
 
@@ -113,3 +115,15 @@ class Pacer:
             for window in windows:
                 window.record(now)
         return waited
+
+    async def wait_for(self, platform: str, action: Action) -> float:
+        """Wait as `wait` does for the chat `action` writes to (answers to buttons are free)."""
+        match action:
+            case SendPrivate(user=user):
+                return await self.wait(platform, user.user_id, is_group=False)
+            case SendMessage(chat=chat) | SendFile(chat=chat) | SendImage(chat=chat):
+                return await self.wait(platform, chat.chat_id, is_group=not chat.is_private)
+            case EditMessage(message=message):
+                return await self.wait(platform, message.chat_id, is_group=True)
+            case _:
+                return 0.0

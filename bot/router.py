@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.context import Context
+from bot.scheduler import TaskHandler
 from data.records import Role
 
 __all__ = ["ButtonHandler", "CommandHandler", "CommandSpec", "Flow", "Router", "TextHandler"]
@@ -40,6 +41,7 @@ class Router:
         self.buttons: dict[str, ButtonHandler] = {}
         self.flows: dict[str, Flow] = {}
         self.group_reply: TextHandler | None = None
+        self.tasks: dict[str, TaskHandler] = {}
 
     def command(
         self,
@@ -71,3 +73,9 @@ class Router:
             raise ValueError(f"flow {flow.name} registered twice")
         self.flows[flow.name] = flow
         self.button(flow.name, flow.on_button)
+
+    def task(self, kind: str, handler: TaskHandler) -> None:
+        """Handle due tasks of `kind` (see bot.scheduler)."""
+        if kind in self.tasks:
+            raise ValueError(f"task kind {kind!r} registered twice")
+        self.tasks[kind] = handler

@@ -33,6 +33,7 @@ class Services:
         cls, store: Store, settings: Settings, clock: Callable[[], datetime] = utcnow
     ) -> Services:
         taxonomy = load_taxonomy()
+        store.clock = clock
         return cls(
             store=store,
             settings=settings,

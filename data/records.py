@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "ACTIVE_SIGNUPS",
     "ChatSpace",
     "ConversationState",
     "Identity",
     "Mission",
+    "MissionSeries",
     "MissionSkill",
     "MissionStatus",
     "Organisation",
@@ -19,6 +21,7 @@ __all__ = [
     "Role",
     "Signup",
     "SignupStatus",
+    "Task",
     "Volunteer",
     "VolunteerSkill",
 ]
@@ -42,10 +45,14 @@ class MissionStatus(StrEnum):
 
 class SignupStatus(StrEnum):
     CONFIRMED = "confirmed"
+    OFFERED = "offered"  # a freed place offered to the first on the waitlist, to confirm
     WAITLISTED = "waitlisted"
     WITHDRAWN = "withdrawn"
     ATTENDED = "attended"
     NO_SHOW = "no_show"
+
+
+ACTIVE_SIGNUPS = (SignupStatus.CONFIRMED, SignupStatus.OFFERED, SignupStatus.WAITLISTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,7 @@ class Organisation:
     name: str
     timezone: str
     language: str
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +101,7 @@ class Volunteer:
     max_invitations_per_week: int | None
     paused_until: datetime | None
     onboarded_at: datetime | None
+    fewer_messages: bool = False
 
     @property
     def onboarded(self) -> bool:
@@ -123,6 +132,33 @@ class Mission:
     card_message_id: str | None
     version: int
     skills: tuple[MissionSkill, ...] = field(default=())
+    series_id: int | None = None  # set on the occurrences of a repeating mission
+    occurrence_date: date | None = None  # local date of the occurrence in its series
+
+
+@dataclass(frozen=True, slots=True)
+class MissionSeries:
+    """A repeating mission: its rule, local times, and the template of its occurrences."""
+
+    id: int
+    org_id: int
+    rule: str  # "weekly" or "monthly"
+    every: int  # every n weeks or months
+    weekday: int  # 0 = Monday
+    position: int | None  # monthly: 1-4, or -1 for the last of the month
+    starts_on: date
+    start_time: time
+    end_time: time  # not after start_time: the next day
+    title: str
+    description: str
+    place: str
+    slots: int
+    skills: tuple[MissionSkill, ...]
+    coordinator_id: int | None
+    chat_space_id: int | None
+    active: bool
+    until: date | None
+    generated_until: date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +168,8 @@ class Signup:
     volunteer_id: int
     status: SignupStatus
     queued_at: datetime
+    confirm_by: datetime | None = None
+    reminder_answer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,3 +187,17 @@ class OutboxItem:
     kind: str
     payload: dict[str, Any]
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """Something the bot must do at `due_at` (a reminder, a deadline, a follow-up)."""
+
+    id: int
+    kind: str
+    key: str
+    due_at: datetime
+    org_id: int | None
+    mission_id: int | None
+    volunteer_id: int | None
+    payload: dict[str, Any]

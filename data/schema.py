@@ -12,9 +12,11 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -41,11 +44,14 @@ __all__ = [
     "invitations",
     "memberships",
     "metadata",
+    "mission_series",
     "mission_skills",
     "missions",
     "organisations",
     "outbox",
+    "platform_offsets",
     "signups",
+    "tasks",
     "volunteer_skills",
     "volunteers",
 ]
@@ -93,6 +99,7 @@ organisations = Table(
     Column("name", String(200), nullable=False),
     Column("timezone", String(64), nullable=False, server_default="Europe/Paris"),
     Column("language", String(8), nullable=False, server_default="fr"),
+    Column("settings", JSON, nullable=False, server_default="{}"),
     _ts("created_at", nullable=False),
 )
 
@@ -120,6 +127,7 @@ volunteers = Table(
     Column("latitude", Float),
     Column("longitude", Float),
     Column("max_invitations_per_week", SmallInteger),
+    Column("fewer_messages", Boolean, nullable=False, server_default="0"),
     _ts("paused_until"),
     _ts("onboarded_at"),
     _ts("created_at", nullable=False),
@@ -185,6 +193,39 @@ consents = Table(
     Index("ix_consents_volunteer", "volunteer_id"),
 )
 
+# A repeating mission ("tous les mardis 18h-20h"): the rule, wall-clock times in the
+# organisation's time zone, and the template each occurrence (a normal mission) copies.
+mission_series = Table(
+    "mission_series",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("rule", String(16), nullable=False),
+    Column("every", SmallInteger, nullable=False, server_default="1"),  # every n weeks or months
+    Column("weekday", SmallInteger, nullable=False),
+    Column("position", SmallInteger),  # monthly: 1-4, or -1 for the last of the month
+    Column("starts_on", Date, nullable=False),  # the first occurrence: intervals count from it
+    Column("start_time", Time, nullable=False),
+    Column("end_time", Time, nullable=False),  # not after start_time: the next day
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("place", String(300), nullable=False, server_default=""),
+    Column("slots", SmallInteger, nullable=False),
+    Column("skills", JSON, nullable=False),  # [[skill_id or null, raw text, required], ...]
+    Column("coordinator_id", ForeignKey("volunteers.id", ondelete="SET NULL")),
+    Column("chat_space_id", ForeignKey("chat_spaces.id", ondelete="SET NULL")),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("until", Date),
+    Column("generated_until", Date),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    CheckConstraint("rule IN ('weekly', 'monthly')", name="rule"),
+    CheckConstraint("every BETWEEN 1 AND 12", name="every"),
+    CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+    CheckConstraint("slots > 0", name="slots"),
+    Index("ix_mission_series_org", "org_id"),
+)
+
 missions = Table(
     "missions",
     metadata,
@@ -206,10 +247,15 @@ missions = Table(
     _ts("created_at", nullable=False),
     _ts("updated_at", nullable=False),
     _ts("cancelled_at"),
+    Column("series_id", ForeignKey("mission_series.id")),  # a series is stopped, never deleted
+    Column("occurrence_date", Date),  # local date of this occurrence of its series
     CheckConstraint("status IN ('open', 'cancelled', 'done')", name="status"),
     CheckConstraint("slots > 0", name="slots"),
     Index("ix_missions_org_status_start", "org_id", "status", "starts_at"),
     Index("ix_missions_card", "card_chat_id", "card_message_id"),
+    # An occurrence is never generated twice (a unique index: SQLite adds it without
+    # rebuilding the table, which would cascade-delete the sign-ups).
+    Index("uq_missions_series_occurrence", "series_id", "occurrence_date", unique=True),
 )
 
 mission_skills = Table(
@@ -234,9 +280,13 @@ signups = Table(
     _ts("created_at", nullable=False),
     _ts("updated_at", nullable=False),
     _ts("queued_at", nullable=False),
+    _ts("confirm_by"),
+    Column("reminder_answer", String(8)),
+    Column("rating", SmallInteger),
+    Column("comment", Text),
     UniqueConstraint("mission_id", "volunteer_id", name="uq_signups_mission_volunteer"),
     CheckConstraint(
-        "status IN ('confirmed', 'waitlisted', 'withdrawn', 'attended', 'no_show')",
+        "status IN ('confirmed', 'offered', 'waitlisted', 'withdrawn', 'attended', 'no_show')",
         name="status",
     ),
     Index("ix_signups_volunteer", "volunteer_id"),
@@ -303,4 +353,35 @@ outbox = Table(
     _ts("sent_at"),
     CheckConstraint("status IN ('pending', 'sent', 'failed', 'dropped')", name="status"),
     Index("ix_outbox_status_due", "status", "not_before"),
+)
+
+# Platform bookkeeping, not an association's data: the last update each platform handled,
+# so that updates delivered again after a restart are not handled twice.
+platform_offsets = Table(
+    "platform_offsets",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("last_update_id", BigInteger, nullable=False),
+    _ts("updated_at", nullable=False),
+)
+
+# Durable timers: everything the bot must do later (reminders, wave deadlines, offers
+# to confirm, follow-ups). The scheduler only wakes the bot when the next one is due.
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("key", String(200), nullable=False, unique=True),
+    _ts("due_at", nullable=False),
+    Column("org_id", ForeignKey("organisations.id", ondelete="CASCADE")),
+    Column("mission_id", ForeignKey("missions.id", ondelete="CASCADE")),
+    Column("volunteer_id", ForeignKey("volunteers.id", ondelete="CASCADE")),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("note", String(300)),
+    _ts("created_at", nullable=False),
+    _ts("done_at"),
+    CheckConstraint("status IN ('pending', 'done', 'dropped')", name="status"),
+    Index("ix_tasks_status_due", "status", "due_at"),
 )

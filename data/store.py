@@ -9,8 +9,9 @@ On PostgreSQL the repositories lock the rows they change (``FOR UPDATE``).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 from data.repos import Tx
+from data.repos._util import utcnow
 
 __all__ = ["Store", "normalise_url"]
 
@@ -62,6 +64,8 @@ class Store:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = normalise_url(url)
+        # The bot's clock, for the times that decide what is due (tests move it by hand).
+        self.clock: Callable[[], datetime] = utcnow
         self.is_sqlite = self.url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
@@ -80,7 +84,7 @@ class Store:
     async def transaction(self) -> AsyncIterator[Tx]:
         """One unit of work: commits on success, rolls back on any error."""
         async with self.engine.begin() as conn:
-            yield Tx(conn, lock_rows=not self.is_sqlite)
+            yield Tx(conn, lock_rows=not self.is_sqlite, clock=self.clock)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:

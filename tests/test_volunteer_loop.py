@@ -144,9 +144,11 @@ async def test_signups_fill_the_mission_then_the_waitlist_then_promotion(bot: Bo
     assert "1 en liste d'attente" in bot.card(mission_id).text
 
     await alice.press("Me retirer", bot.card(mission_id))
-    assert "Une place s'est libérée" in carol.last
+    assert "Une place s'est libérée" in carol.last, "the place is offered to Carol privately"
     card = bot.card(mission_id)
     assert "2/2 inscrits" in card.text and "1 en liste d'attente" not in card.text
+    await carol.press("Je confirme")
+    assert "C'est confirmé" in carol.last
     async with bot.store.transaction() as tx:
         statuses = {s.volunteer_id: s.status for s in await tx.missions.signups(mission_id)}
     assert sorted(statuses.values()) == sorted(
@@ -279,3 +281,40 @@ async def test_cancel_command_leaves_the_dialog(bot: Bot) -> None:
     assert "C'est annulé" in lea.last
     await lea.say("/cancel")
     assert "rien en cours" in lea.last
+
+
+async def test_a_skill_said_under_a_card_is_proposed_privately_and_added_on_confirmation(
+    bot: Bot,
+) -> None:
+    coord, nina = bot.person("coord"), bot.person("nina", "Nina")
+    await onboard(nina, skills="cuisine")
+    mission_id = await post_mission(bot, coord, MISSION)
+    await nina.reply(bot.card(mission_id), "je peux conduire le camion")
+    assert "0/2" in bot.card(mission_id).text, "a statement is not a sign-up"
+    assert "Ajouter à ton profil" in nina.last
+    async with bot.store.transaction() as tx:
+        identity = await tx.people.identity("memory", "nina")
+        assert identity is not None
+        before = {s.skill_id for s in await tx.people.skills(identity.volunteer_id)}
+    await nina.press("Oui, ajouter")
+    assert "Ajouté à ton profil" in nina.last
+    async with bot.store.transaction() as tx:
+        after = {s.skill_id for s in await tx.people.skills(identity.volunteer_id)}
+    assert before < after and "cooking" in after
+
+
+async def test_availability_said_under_a_card_offers_the_grid_and_changes_nothing_alone(
+    bot: Bot,
+) -> None:
+    coord, omar = bot.person("coord"), bot.person("omar", "Omar")
+    await onboard(omar)
+    mission_id = await post_mission(bot, coord, MISSION)
+    await omar.reply(bot.card(mission_id), "que le matin pour moi")
+    assert "mettre à jour tes disponibilités" in omar.last
+    await omar.press("Non merci")
+    async with bot.store.transaction() as tx:
+        identity = await tx.people.identity("memory", "omar")
+        assert identity is not None
+        assert await tx.people.availability(identity.volunteer_id) == {(5, "afternoon")}
+    await omar.press("Ouvrir ma grille", omar.inbox[-1])
+    assert "Quand es-tu disponible" in omar.last

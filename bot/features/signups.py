@@ -6,18 +6,16 @@ import logging
 
 from bot.cards import card_buttons, skills_text
 from bot.context import Context, UserError
-from bot.events import Button, Text
-from bot.features import onboarding
-from bot.outbox import queue_card_refresh, queue_private
+from bot.events import Text
+from bot.features import onboarding, proposals, waitlist
+from bot.outbox import queue_card_refresh
 from bot.router import Router
-from data.records import Mission, MissionStatus, SignupStatus
+from data.records import ACTIVE_SIGNUPS, Mission, MissionStatus, SignupStatus
 from matching.replies import CONFIDENT, ReplyIntent, read_reply
 
 __all__ = ["join", "register", "withdraw"]
 
 _log = logging.getLogger(__name__)
-
-ACTIVE = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
 
 
 def register(router: Router) -> None:
@@ -100,7 +98,7 @@ async def withdraw(ctx: Context, mission_id: int) -> None:
     """Withdraw the person; a freed place goes to the first on the waitlist, who is told privately."""
     mission = await _open_mission(ctx, mission_id)
     signup = await ctx.tx.missions.signup(mission.id, ctx.volunteer.id)
-    if signup is None or signup.status not in ACTIVE:
+    if signup is None or signup.status not in ACTIVE_SIGNUPS:
         raise UserError("signup.not_signed_up", title=mission.title)
     await ctx.tx.missions.set_signup_status(signup.id, SignupStatus.WITHDRAWN)
     await ctx.tx.interactions.log(
@@ -110,47 +108,14 @@ async def withdraw(ctx: Context, mission_id: int) -> None:
         mission_id=mission.id,
         was=signup.status.value,
     )
-    if signup.status is SignupStatus.CONFIRMED:
-        await promote_waitlist(ctx, mission)
+    if signup.status is not SignupStatus.WAITLISTED:
+        await waitlist.offer_free_places(ctx.tx, ctx.services, mission, ctx.now)
     await ctx.tx.missions.bump(mission.id)
     await queue_card_refresh(ctx.tx, mission.id)
     ctx.answer("signup.withdrawn_short")
     if isinstance(ctx.event, Text):
         ctx.reply("signup.withdrawn_group", name=ctx.user.display_name, title=mission.title)
     ctx.private("signup.withdrawn", title=mission.title)
-
-
-async def promote_waitlist(ctx: Context, mission: Mission) -> list[int]:
-    """Fill free places from the waitlist, first come first served; return who was promoted."""
-    confirmed, _ = await ctx.tx.missions.counts(mission.id)
-    waiting = await ctx.tx.missions.signups(mission.id, [SignupStatus.WAITLISTED])
-    promoted = []
-    for signup in waiting[: max(0, mission.slots - confirmed)]:
-        await ctx.tx.missions.set_signup_status(signup.id, SignupStatus.CONFIRMED)
-        await ctx.tx.interactions.log(
-            "promoted",
-            org_id=mission.org_id,
-            volunteer_id=signup.volunteer_id,
-            mission_id=mission.id,
-        )
-        volunteer = await ctx.tx.people.get(signup.volunteer_id)
-        lang = volunteer.language if volunteer else ctx.lang
-        await queue_private(
-            ctx.tx,
-            ctx.services,
-            signup.volunteer_id,
-            f"promoted:{signup.id}:{mission.version}",
-            "signup.promoted",
-            org_id=mission.org_id,
-            title=mission.title,
-            when=await ctx.when(mission, lang),
-            place=mission.place or "—",
-            buttons_of=lambda lang: (
-                (Button(ctx.services.catalogs.t(lang, "card.withdraw"), f"w:{mission.id}"),),
-            ),
-        )
-        promoted.append(signup.volunteer_id)
-    return promoted
 
 
 async def _join_button(ctx: Context, payload: str) -> None:
@@ -197,6 +162,8 @@ async def _group_reply(ctx: Context, text: str) -> None:
     elif reading.confidence >= CONFIDENT and reading.intent is ReplyIntent.WITHDRAW:
         await withdraw(ctx, mission.id)
     else:
+        if reading.confidence >= CONFIDENT:
+            await proposals.propose(ctx, reading)
         ctx.reply(
             "signup.unclear",
             name=ctx.user.display_name,

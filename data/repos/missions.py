@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from data.records import Mission, MissionSkill, MissionStatus, Signup, SignupStatus
+from data.records import ACTIVE_SIGNUPS, Mission, MissionSkill, MissionStatus, Signup, SignupStatus
 from data.repos._util import utcnow
 from data.schema import mission_skills, missions, signups
 
@@ -36,6 +37,8 @@ class MissionRepo:
         coordinator_id: int | None,
         chat_space_id: int | None,
         skills: Sequence[MissionSkill] = (),
+        series_id: int | None = None,
+        occurrence_date: date | None = None,
     ) -> Mission:
         now = utcnow()
         result = await self._conn.execute(
@@ -50,6 +53,8 @@ class MissionRepo:
                 status=MissionStatus.OPEN,
                 coordinator_id=coordinator_id,
                 chat_space_id=chat_space_id,
+                series_id=series_id,
+                occurrence_date=occurrence_date,
                 created_at=now,
                 updated_at=now,
             )
@@ -59,6 +64,49 @@ class MissionRepo:
         mission = await self.get(mission_id)
         assert mission is not None
         return mission
+
+    async def add_occurrence(
+        self, series_id: int, occurrence_date: date, **fields: Any
+    ) -> Mission | None:
+        """Create the series' occurrence of `occurrence_date`; None when it already exists."""
+        exists = await self._conn.execute(
+            select(missions.c.id).where(
+                (missions.c.series_id == series_id)
+                & (missions.c.occurrence_date == occurrence_date)
+            )
+        )
+        if exists.first() is not None:
+            return None
+        try:
+            async with self._conn.begin_nested():
+                return await self.create(
+                    **fields, series_id=series_id, occurrence_date=occurrence_date
+                )
+        except IntegrityError:
+            return None  # another worker generated it meanwhile
+
+    async def occurrences(self, series_id: int, since: date) -> list[Mission]:
+        """The series' open occurrences from `since` on, in date order."""
+        rows = (
+            await self._conn.execute(
+                select(missions)
+                .where(
+                    (missions.c.series_id == series_id)
+                    & (missions.c.occurrence_date >= since)
+                    & (missions.c.status == MissionStatus.OPEN)
+                )
+                .order_by(missions.c.occurrence_date)
+            )
+        ).all()
+        return [await self._mission(r) for r in rows]
+
+    async def move_to_series(self, mission_id: int, series_id: int, occurrence_date: date) -> None:
+        """Make the mission the occurrence of `occurrence_date` in another series."""
+        await self._conn.execute(
+            update(missions)
+            .where(missions.c.id == mission_id)
+            .values(series_id=series_id, occurrence_date=occurrence_date)
+        )
 
     async def replace_skills(self, mission_id: int, skills: Iterable[MissionSkill]) -> None:
         await self._conn.execute(
@@ -153,7 +201,7 @@ class MissionRepo:
         return [await self._mission(r) for r in rows]
 
     async def counts(self, mission_id: int) -> tuple[int, int]:
-        """(confirmed, waitlisted) for a mission."""
+        """(places taken, waitlisted): a place offered to someone waiting counts as taken."""
         rows = (
             await self._conn.execute(
                 select(signups.c.status, func.count())
@@ -162,7 +210,8 @@ class MissionRepo:
             )
         ).all()
         by_status = {r[0]: int(r[1]) for r in rows}
-        return by_status.get(SignupStatus.CONFIRMED, 0), by_status.get(SignupStatus.WAITLISTED, 0)
+        taken = by_status.get(SignupStatus.CONFIRMED, 0) + by_status.get(SignupStatus.OFFERED, 0)
+        return taken, by_status.get(SignupStatus.WAITLISTED, 0)
 
     async def signup(self, mission_id: int, volunteer_id: int) -> Signup | None:
         row = (
@@ -206,8 +255,37 @@ class MissionRepo:
         await self._conn.execute(
             update(signups)
             .where(signups.c.id == signup_id)
-            .values(status=status, updated_at=utcnow())
+            .values(status=status, updated_at=utcnow(), confirm_by=None)
         )
+
+    async def offer(self, signup_id: int, confirm_by: datetime) -> None:
+        """Hold a freed place for a waitlisted person until `confirm_by`."""
+        await self._conn.execute(
+            update(signups)
+            .where(signups.c.id == signup_id)
+            .values(status=SignupStatus.OFFERED, confirm_by=confirm_by, updated_at=utcnow())
+        )
+
+    async def signup_by_id(self, signup_id: int) -> Signup | None:
+        row = (await self._conn.execute(select(signups).where(signups.c.id == signup_id))).first()
+        return _signup(row) if row is not None else None
+
+    async def set_reminder_answer(self, signup_id: int, answer: str) -> None:
+        await self._conn.execute(
+            update(signups)
+            .where(signups.c.id == signup_id)
+            .values(reminder_answer=answer, updated_at=utcnow())
+        )
+
+    async def set_feedback(
+        self, signup_id: int, *, rating: int | None = None, comment: str | None = None
+    ) -> None:
+        values: dict[str, Any] = {"updated_at": utcnow()}
+        if rating is not None:
+            values["rating"] = rating
+        if comment is not None:
+            values["comment"] = comment
+        await self._conn.execute(update(signups).where(signups.c.id == signup_id).values(**values))
 
     async def signups(
         self, mission_id: int, statuses: Iterable[SignupStatus] = tuple(SignupStatus)
@@ -221,6 +299,22 @@ class MissionRepo:
         ).all()
         return [_signup(r) for r in rows]
 
+    async def recent_outcomes(self, volunteer_id: int, limit: int = 5) -> list[SignupStatus]:
+        """Attended / no-show of the volunteer's last missions, latest first."""
+        rows = (
+            await self._conn.execute(
+                select(signups.c.status)
+                .join(missions, missions.c.id == signups.c.mission_id)
+                .where(
+                    (signups.c.volunteer_id == volunteer_id)
+                    & signups.c.status.in_([SignupStatus.ATTENDED, SignupStatus.NO_SHOW])
+                )
+                .order_by(missions.c.starts_at.desc())
+                .limit(limit)
+            )
+        ).all()
+        return [SignupStatus(r.status) for r in rows]
+
     async def upcoming_for(
         self, volunteer_id: int, after: datetime
     ) -> list[tuple[Mission, Signup]]:
@@ -230,7 +324,7 @@ class MissionRepo:
                 .join(signups, signups.c.mission_id == missions.c.id)
                 .where(
                     (signups.c.volunteer_id == volunteer_id)
-                    & signups.c.status.in_([SignupStatus.CONFIRMED, SignupStatus.WAITLISTED])
+                    & signups.c.status.in_(ACTIVE_SIGNUPS)
                     & (missions.c.status == MissionStatus.OPEN)
                     & (missions.c.ends_at > after)
                 )
@@ -269,8 +363,18 @@ class MissionRepo:
             card_message_id=row.card_message_id,
             version=row.version,
             skills=tuple(MissionSkill(s.skill_id, s.raw_text, s.required) for s in skill_rows),
+            series_id=row.series_id,
+            occurrence_date=row.occurrence_date,
         )
 
 
 def _signup(row: Any) -> Signup:
-    return Signup(row.id, row.mission_id, row.volunteer_id, SignupStatus(row.status), row.queued_at)
+    return Signup(
+        row.id,
+        row.mission_id,
+        row.volunteer_id,
+        SignupStatus(row.status),
+        row.queued_at,
+        row.confirm_by,
+        row.reminder_answer,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,13 +27,30 @@ class OrgRepo:
         org_id = int(result.inserted_primary_key[0])  # type: ignore[index]
         return Organisation(id=org_id, name=name, timezone=timezone, language=language)
 
+    async def update_settings(self, org_id: int, **values: Any) -> None:
+        """Merge `values` into the organisation's settings."""
+        org = await self.get(org_id)
+        if org is None:
+            raise ValueError(f"no organisation {org_id}")
+        await self._conn.execute(
+            update(organisations)
+            .where(organisations.c.id == org_id)
+            .values(settings={**org.settings, **values})
+        )
+
+    async def all_ids(self) -> list[int]:
+        rows = (
+            await self._conn.execute(select(organisations.c.id).order_by(organisations.c.id))
+        ).all()
+        return [int(r.id) for r in rows]
+
     async def get(self, org_id: int) -> Organisation | None:
         row = (
             await self._conn.execute(select(organisations).where(organisations.c.id == org_id))
         ).first()
         if row is None:
             return None
-        return Organisation(id=row.id, name=row.name, timezone=row.timezone, language=row.language)
+        return _org(row)
 
     async def chat_space(self, platform: str, chat_id: str) -> ChatSpace | None:
         row = (
@@ -124,7 +143,7 @@ class OrgRepo:
                 .order_by(organisations.c.id)
             )
         ).all()
-        return [Organisation(r.id, r.name, r.timezone, r.language) for r in rows]
+        return [_org(r) for r in rows]
 
     async def members(self, org_id: int, role: Role | None = None) -> list[tuple[int, Role]]:
         query = select(memberships.c.volunteer_id, memberships.c.role).where(
@@ -134,6 +153,10 @@ class OrgRepo:
             query = query.where(memberships.c.role == role)
         rows = (await self._conn.execute(query.order_by(memberships.c.id))).all()
         return [(r.volunteer_id, Role(r.role)) for r in rows]
+
+
+def _org(row: Any) -> Organisation:
+    return Organisation(row.id, row.name, row.timezone, row.language, dict(row.settings or {}))
 
 
 def _space(row: object) -> ChatSpace:

@@ -6,6 +6,7 @@ Delivery claims due rows, sends them, and marks them sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,9 +22,12 @@ __all__ = ["OutboxRepo"]
 
 
 class OutboxRepo:
-    def __init__(self, conn: AsyncConnection, *, lock_rows: bool) -> None:
+    def __init__(
+        self, conn: AsyncConnection, *, lock_rows: bool, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self._conn = conn
         self._lock_rows = lock_rows
+        self._clock = clock  # the bot's clock: "due" must mean the same thing everywhere
 
     async def add(
         self,
@@ -41,7 +45,7 @@ class OutboxRepo:
         ).first()
         if exists is not None:
             return False
-        now = utcnow()
+        now = self._clock()
         try:
             async with self._conn.begin_nested():
                 await self._conn.execute(
@@ -60,12 +64,15 @@ class OutboxRepo:
             return False
         return True
 
-    async def due(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+    async def due(
+        self, now: datetime, limit: int = 50, platforms: Collection[str] | None = None
+    ) -> list[OutboxItem]:
+        """Pending rows due at `now`, for `platforms` only when given (those running)."""
+        condition = (outbox.c.status == "pending") & (outbox.c.not_before <= now)
+        if platforms is not None:
+            condition = condition & outbox.c.platform.in_(list(platforms))
         query = (
-            select(outbox)
-            .where((outbox.c.status == "pending") & (outbox.c.not_before <= now))
-            .order_by(outbox.c.not_before, outbox.c.id)
-            .limit(limit)
+            select(outbox).where(condition).order_by(outbox.c.not_before, outbox.c.id).limit(limit)
         )
         if self._lock_rows:
             query = query.with_for_update(skip_locked=True)
@@ -77,7 +84,9 @@ class OutboxRepo:
 
     async def mark_sent(self, item_id: int) -> None:
         await self._conn.execute(
-            update(outbox).where(outbox.c.id == item_id).values(status="sent", sent_at=utcnow())
+            update(outbox)
+            .where(outbox.c.id == item_id)
+            .values(status="sent", sent_at=self._clock())
         )
 
     async def mark_dropped(self, item_id: int, reason: str) -> None:
@@ -88,14 +97,22 @@ class OutboxRepo:
         )
 
     async def retry_later(
-        self, item_id: int, attempts: int, error: str, *, give_up_after: int
+        self,
+        item_id: int,
+        attempts: int,
+        error: str,
+        *,
+        give_up_after: int,
+        delay: float | None = None,
+        now: datetime | None = None,
     ) -> None:
-        """Back off exponentially; after `give_up_after` attempts the row is marked failed."""
+        """Try again after `delay` seconds (the platform's word) or an exponential backoff;
+        after `give_up_after` attempts the row is marked failed."""
         if attempts + 1 >= give_up_after:
             values: dict[str, Any] = {"status": "failed"}
         else:
-            delay = timedelta(seconds=min(3600, 2 ** (attempts + 1)))
-            values = {"not_before": utcnow() + delay}
+            wait = delay if delay is not None else min(3600, 2 ** (attempts + 1))
+            values = {"not_before": (now or self._clock()) + timedelta(seconds=wait)}
         await self._conn.execute(
             update(outbox)
             .where(outbox.c.id == item_id)

@@ -27,6 +27,7 @@ _VOLUNTEER_FIELDS = frozenset(
         "max_invitations_per_week",
         "paused_until",
         "onboarded_at",
+        "fewer_messages",
     }
 )
 
@@ -134,6 +135,44 @@ class PeopleRepo:
         ).all()
         return [VolunteerSkill(r.skill_id, r.raw_text, r.confidence) for r in rows]
 
+    async def skills_of(self, volunteer_ids: Iterable[int]) -> dict[int, list[VolunteerSkill]]:
+        """Skills of many volunteers in one query."""
+        ids = list(volunteer_ids)
+        if not ids:
+            return {}
+        rows = (
+            await self._conn.execute(
+                select(volunteer_skills)
+                .where(volunteer_skills.c.volunteer_id.in_(ids))
+                .order_by(volunteer_skills.c.id)
+            )
+        ).all()
+        out: dict[int, list[VolunteerSkill]] = {}
+        for r in rows:
+            out.setdefault(r.volunteer_id, []).append(
+                VolunteerSkill(r.skill_id, r.raw_text, r.confidence)
+            )
+        return out
+
+    async def availability_of(
+        self, volunteer_ids: Iterable[int]
+    ) -> dict[int, set[tuple[int, str]]]:
+        """Availability of many volunteers in one query."""
+        ids = list(volunteer_ids)
+        if not ids:
+            return {}
+        rows = (
+            await self._conn.execute(
+                select(
+                    availability.c.volunteer_id, availability.c.weekday, availability.c.part
+                ).where(availability.c.volunteer_id.in_(ids))
+            )
+        ).all()
+        out: dict[int, set[tuple[int, str]]] = {}
+        for r in rows:
+            out.setdefault(r.volunteer_id, set()).add((r.weekday, r.part))
+        return out
+
     async def replace_skills(self, volunteer_id: int, skills: Iterable[VolunteerSkill]) -> None:
         await self._conn.execute(
             delete(volunteer_skills).where(volunteer_skills.c.volunteer_id == volunteer_id)
@@ -217,4 +256,5 @@ def _volunteer(row: Any) -> Volunteer:
         max_invitations_per_week=row.max_invitations_per_week,
         paused_until=row.paused_until,
         onboarded_at=row.onboarded_at,
+        fewer_messages=bool(row.fewer_messages),
     )
