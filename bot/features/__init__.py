@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from bot.features import general, missions, onboarding, roles, signups
+from bot.features import (
+    general,
+    invitations,
+    mission_changes,
+    missions,
+    nudges,
+    onboarding,
+    pause,
+    proposals,
+    reminders,
+    roles,
+    series,
+    settings,
+    signups,
+    waitlist,
+)
 from bot.router import Router
 
 __all__ = ["general", "register_all"]
@@ -12,5 +27,14 @@ def register_all(router: Router) -> None:
     general.register(router)
     onboarding.register(router)
     missions.register(router)
+    mission_changes.register(router)
+    series.register(router)
     signups.register(router)
     roles.register(router)
+    waitlist.register(router)
+    reminders.register(router)
+    invitations.register(router)
+    proposals.register(router)
+    nudges.register(router)
+    pause.register(router)
+    settings.register(router)

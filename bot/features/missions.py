@@ -1,4 +1,5 @@
-"""Missions for coordinators: post (guided or one line), edit, cancel; the open-missions list.
+"""Missions for coordinators: post one (guided or in one line), once or repeating; the
+open-missions list. Changing and cancelling are in bot/features/mission_changes.py.
 
 Every understood date is echoed back in the summary the coordinator confirms
 before anything is published.
@@ -7,49 +8,49 @@ before anything is published.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards import mission_line
 from bot.context import Context, UserError
 from bot.events import Button, ButtonPress, ChatKind, ChatRef, Keyboard
-from bot.features import signups
-from bot.outbox import queue_card_post, queue_card_refresh, queue_private
+from bot.features import mission_changes, nudges, reminders, series
+from bot.features.mission_form import (
+    DESCRIPTION_MAX,
+    EDIT_FIELDS,
+    PLACE_MAX,
+    SLOTS_MAX,
+    TITLE_MAX,
+    enter_org,
+    parse_when_field,
+    set_skills,
+    when_text,
+)
+from bot.outbox import queue_card_post
 from bot.router import Flow, Router
 from bot.text import clean_line, clean_paragraph, parse_count
-from bot.when import parse_when
-from data.records import Mission, MissionSkill, MissionStatus, Role, SignupStatus
+from data.records import MissionSkill, Role
 
-__all__ = ["register"]
+__all__ = ["EDIT_FIELDS", "register"]
 
 CREATE = "mi"
-EDIT = "me"
-TITLE_MAX = 120
-DESCRIPTION_MAX = 2000
-PLACE_MAX = 200
-SLOTS_MAX = 500
-DEFAULT_DURATION = timedelta(hours=2)
-LONGEST = timedelta(days=14)
 _STEPS = ("title", "description", "when", "place", "skills", "slots", "confirm")
 _SKIPPABLE = ("description", "place", "skills")
-EDIT_FIELDS = ("title", "when", "place", "slots", "skills", "description")
 
 
 def register(router: Router) -> None:
     router.command("mission", mission_command, min_role=Role.COORDINATOR, help_key="help.mission")
     router.command("missions", list_missions, help_key="help.missions")
     router.flow(Flow(CREATE, _create_text, _create_button))
-    router.flow(Flow(EDIT, _edit_text, _edit_button))
-    router.button("mc", _cancel_button)
 
 
 async def mission_command(ctx: Context, args: str) -> None:
     head, _, rest = args.partition(" ")
     if head.lower() in ("edit", "modifier"):
-        await _start_edit(ctx, rest)
+        await mission_changes.start_edit(ctx, rest)
     elif head.lower() in ("cancel", "annuler"):
-        await _ask_cancel(ctx, rest)
+        await mission_changes.ask_cancel(ctx, rest)
     elif "|" in args:
         await _one_line(ctx, args)
     else:
@@ -83,7 +84,7 @@ async def _one_line(ctx: Context, args: str) -> None:
     space = space or await ctx.tx.orgs.first_chat_space(org.id)
     data: dict[str, Any] = {"org_id": org.id, "space_id": space.id if space else None}
     data["title"] = clean_line(parts[0], max_len=TITLE_MAX, what=ctx.t("field.title"))
-    data.update(_parse_when(ctx, parts[1]))
+    data.update(parse_when_field(ctx, parts[1]))
     data["place"] = (
         clean_line(parts[2], max_len=PLACE_MAX, what=ctx.t("field.place")) if parts[2] else ""
     )
@@ -93,51 +94,12 @@ async def _one_line(ctx: Context, args: str) -> None:
         if len(parts) > 5
         else ""
     )
-    _set_skills(ctx, data, parts[4] if len(parts) > 4 else "")
+    set_skills(ctx, data, parts[4] if len(parts) > 4 else "")
     await ctx.set_dialog(CREATE, "confirm", data)
     _prompt(ctx, "confirm", data, private=False)
 
 
-def _parse_when(ctx: Context, text: str) -> dict[str, Any]:
-    text = clean_line(text, max_len=120, what=ctx.t("field.when"))
-    local_now = ctx.now.astimezone(ctx.tz)
-    parsed = parse_when(text, local_now, ctx.tz)
-    if parsed is None:
-        raise UserError("mission.when_unparsed", text=text)
-    if not parsed.has_time:
-        raise UserError(
-            "mission.when_no_time", day=ctx.services.catalogs.date(ctx.lang, parsed.start, ctx.tz)
-        )
-    end = parsed.end or parsed.start + DEFAULT_DURATION
-    if parsed.start <= ctx.now:
-        raise UserError(
-            "mission.when_past",
-            when=ctx.services.catalogs.when(ctx.lang, parsed.start, end, ctx.tz),
-        )
-    if end - parsed.start > LONGEST:
-        raise UserError("mission.when_too_long")
-    return {
-        "start": parsed.start.isoformat(),
-        "end": end.isoformat(),
-        "end_guessed": parsed.end is None,
-    }
-
-
-def _set_skills(ctx: Context, data: dict[str, Any], text: str) -> None:
-    if text.strip():
-        text = clean_line(text, max_len=300, what=ctx.t("field.skills"))
-        result = ctx.services.skills.normalise(text)
-        data["skills"] = [[m.skill_id, m.text[:200], True] for m in result.matches]
-        data["skills"] += [[None, tag[:200], True] for tag in result.free_tags]
-    else:
-        suggested = ctx.services.skills.suggest_for_mission(
-            data.get("title", ""), data.get("description", ""), limit=3
-        )
-        data["skills"] = [[m.skill_id, m.text[:200], False] for m in suggested]
-
-
 def _summary(ctx: Context, data: dict[str, Any]) -> str:
-    start, end = datetime.fromisoformat(data["start"]), datetime.fromisoformat(data["end"])
     skills = [
         ctx.services.skill_label(sid, raw, ctx.lang) for sid, raw, _ in data.get("skills", [])
     ]
@@ -146,7 +108,7 @@ def _summary(ctx: Context, data: dict[str, Any]) -> str:
         ctx.t(
             "mission.summary",
             title=data["title"],
-            when=ctx.services.catalogs.when(ctx.lang, start, end, ctx.tz),
+            when=when_text(ctx, data),
             place=data.get("place") or "—",
             slots=data["slots"],
             skills=", ".join(skills) or "—",
@@ -196,21 +158,14 @@ async def _create_state(ctx: Context) -> tuple[str, dict[str, Any]]:
     state = await ctx.dialog()
     if state is None or state.flow != CREATE:
         raise UserError("errors.stale_button")
-    await _enter_org(ctx, int(state.data["org_id"]))
+    await enter_org(ctx, int(state.data["org_id"]))
     return state.step, dict(state.data)
-
-
-async def _enter_org(ctx: Context, org_id: int) -> None:
-    """Dialogs continue in private: dates are read in the mission's organisation's time zone."""
-    if ctx.org is None or ctx.org.id != org_id:
-        ctx.org = await ctx.tx.orgs.get(org_id)
-        ctx.role = await ctx.tx.orgs.role(org_id, ctx.volunteer.id)
 
 
 async def _next(ctx: Context, step: str, data: dict[str, Any]) -> None:
     following = _STEPS[_STEPS.index(step) + 1]
     if following == "confirm" and "skills" not in data:
-        _set_skills(ctx, data, "")
+        set_skills(ctx, data, "")
     await ctx.set_dialog(CREATE, following, data)
     _prompt(ctx, following, data, private=ctx.chat.is_private)
 
@@ -224,15 +179,12 @@ async def _create_text(ctx: Context, text: str) -> None:
             text, max_len=DESCRIPTION_MAX, what=ctx.t("field.description")
         )
     elif step == "when":
-        data.update(_parse_when(ctx, text))
-        start, end = datetime.fromisoformat(data["start"]), datetime.fromisoformat(data["end"])
-        ctx.reply(
-            "mission.when_understood", when=ctx.services.catalogs.when(ctx.lang, start, end, ctx.tz)
-        )
+        data.update(parse_when_field(ctx, text))
+        ctx.reply("mission.when_understood", when=when_text(ctx, data))
     elif step == "place":
         data["place"] = clean_line(text, max_len=PLACE_MAX, what=ctx.t("field.place"))
     elif step == "skills":
-        _set_skills(ctx, data, text)
+        set_skills(ctx, data, text)
     elif step == "slots":
         data["slots"] = parse_count(text, low=1, high=SLOTS_MAX, what=ctx.t("field.slots"))
     else:
@@ -251,7 +203,7 @@ async def _create_button(ctx: Context, payload: str) -> None:
     if payload == "skip" and step in _SKIPPABLE:
         data.setdefault(step, "")
         if step == "skills":
-            _set_skills(ctx, data, "")
+            set_skills(ctx, data, "")
         await _next(ctx, step, data)
     elif payload.startswith("n:") and step == "slots":
         data["slots"] = parse_count(payload[2:], low=1, high=SLOTS_MAX, what=ctx.t("field.slots"))
@@ -275,6 +227,9 @@ async def _publish(ctx: Context, data: dict[str, Any]) -> None:
     role = await ctx.tx.orgs.role(int(data["org_id"]), ctx.volunteer.id)
     if org is None or role is None or role.rank < Role.COORDINATOR.rank:
         raise UserError("errors.need_coordinator")
+    if data.get("repeat"):
+        await series.publish_series(ctx, data, org)
+        return
     start = datetime.fromisoformat(data["start"])
     if start <= ctx.now:
         raise UserError(
@@ -292,6 +247,8 @@ async def _publish(ctx: Context, data: dict[str, Any]) -> None:
         chat_space_id=data.get("space_id"),
         skills=[MissionSkill(sid, raw, bool(req)) for sid, raw, req in data.get("skills", [])],
     )
+    await reminders.schedule_mission_tasks(ctx.tx, mission, ctx.now)
+    await nudges.ensure_nudges(ctx.tx, ctx.services, org.id, ctx.now)
     await ctx.tx.interactions.log(
         "mission_created", org_id=org.id, volunteer_id=ctx.volunteer.id, mission_id=mission.id
     )
@@ -304,176 +261,6 @@ async def _publish(ctx: Context, data: dict[str, Any]) -> None:
         ctx.tx, mission, ChatRef(space.platform, space.chat_id, ChatKind.GROUP, space.title)
     )
     ctx.reply("mission.published", id=mission.id, title=mission.title)
-
-
-# --- editing and cancelling ------------------------------------------------------
-
-
-async def _coordinated_mission(ctx: Context, text: str, example: str = "edit") -> Mission:
-    """The mission `#12`/`12` named in `text`, if the person coordinates its organisation."""
-    ref = text.strip().lstrip("#")
-    if not ref.isdigit() or len(ref) > 9:
-        raise UserError("mission.which", command=f"/mission {example} 12")
-    mission = await ctx.tx.missions.get(int(ref), for_update=True)
-    if mission is None:
-        raise UserError("errors.mission_not_found", id=ref)
-    role = await ctx.tx.orgs.role(mission.org_id, ctx.volunteer.id)
-    if role is None or role.rank < Role.COORDINATOR.rank:
-        raise UserError("errors.need_coordinator")
-    if mission.status is not MissionStatus.OPEN:
-        raise UserError("signup.cancelled", title=mission.title)
-    return mission
-
-
-async def _start_edit(ctx: Context, args: str) -> None:
-    mission = await _coordinated_mission(ctx, args)
-    await ctx.set_private_dialog(EDIT, "field", {"mission_id": mission.id})
-    ctx.say_private(
-        ctx.t("mission.edit_which", id=mission.id, title=mission.title),
-        buttons=tuple(
-            tuple(ctx.button(f"field.{f}", f"me:f:{f}") for f in EDIT_FIELDS[i : i + 3])
-            for i in (0, 3)
-        ),
-    )
-
-
-async def _edit_state(ctx: Context) -> dict[str, Any]:
-    state = await ctx.dialog()
-    if state is None or state.flow != EDIT:
-        raise UserError("errors.stale_button")
-    return dict(state.data)
-
-
-async def _edit_button(ctx: Context, payload: str) -> None:
-    data = await _edit_state(ctx)
-    field = payload.removeprefix("f:")
-    if not payload.startswith("f:") or field not in EDIT_FIELDS:
-        raise UserError("errors.stale_button")
-    data["field"] = field
-    await ctx.set_dialog(EDIT, "value", data)
-    ctx.answer()
-    ctx.reply("mission.edit_ask", field=ctx.t(f"field.{field}"))
-
-
-async def _edit_text(ctx: Context, text: str) -> None:
-    data = await _edit_state(ctx)
-    if "field" not in data:
-        ctx.reply("onboarding.use_buttons")
-        return
-    mission = await _coordinated_mission(ctx, str(data["mission_id"]))
-    await _enter_org(ctx, mission.org_id)
-    field = data["field"]
-    values: dict[str, Any] = {}
-    if field == "title":
-        values["title"] = clean_line(text, max_len=TITLE_MAX, what=ctx.t("field.title"))
-    elif field == "description":
-        values["description"] = clean_paragraph(
-            text, max_len=DESCRIPTION_MAX, what=ctx.t("field.description")
-        )
-    elif field == "place":
-        values["place"] = clean_line(text, max_len=PLACE_MAX, what=ctx.t("field.place"))
-    elif field == "when":
-        parsed = _parse_when(ctx, text)
-        values["starts_at"] = datetime.fromisoformat(parsed["start"])
-        values["ends_at"] = datetime.fromisoformat(parsed["end"])
-    elif field == "slots":
-        slots = parse_count(text, low=1, high=SLOTS_MAX, what=ctx.t("field.slots"))
-        confirmed, _ = await ctx.tx.missions.counts(mission.id)
-        if slots < confirmed:
-            raise UserError("mission.slots_below", confirmed=confirmed)
-        values["slots"] = slots
-    elif field == "skills":
-        skill_data: dict[str, Any] = {"title": mission.title, "description": mission.description}
-        _set_skills(ctx, skill_data, text)
-        await ctx.tx.missions.replace_skills(
-            mission.id,
-            [MissionSkill(sid, raw, bool(req)) for sid, raw, req in skill_data["skills"]],
-        )
-        await ctx.tx.missions.bump(mission.id)
-    if values:
-        await ctx.tx.missions.edit(mission.id, **values)
-    updated = await ctx.tx.missions.get(mission.id)
-    assert updated is not None
-    if field == "slots":
-        await signups.promote_waitlist(ctx, updated)
-    if field in ("when", "place"):
-        await _tell_signed_up(
-            ctx, updated, "mission.changed_notice", f"changed:{updated.id}:v{updated.version}"
-        )
-    await queue_card_refresh(ctx.tx, mission.id)
-    await ctx.tx.interactions.log(
-        "mission_edited",
-        org_id=mission.org_id,
-        volunteer_id=ctx.volunteer.id,
-        mission_id=mission.id,
-        field=field,
-    )
-    await ctx.clear_dialog()
-    ctx.reply("mission.edited", id=mission.id, field=ctx.t(f"field.{field}"))
-
-
-async def _tell_signed_up(ctx: Context, mission: Mission, key: str, idempotency: str) -> int:
-    told = 0
-    active = await ctx.tx.missions.signups(
-        mission.id, [SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]
-    )
-    for signup in active:
-        volunteer = await ctx.tx.people.get(signup.volunteer_id)
-        lang = volunteer.language if volunteer else ctx.lang
-        told += await queue_private(
-            ctx.tx,
-            ctx.services,
-            signup.volunteer_id,
-            f"{idempotency}:{signup.volunteer_id}",
-            key,
-            org_id=mission.org_id,
-            title=mission.title,
-            when=await ctx.when(mission, lang),
-            place=mission.place or "—",
-        )
-    return told
-
-
-async def _ask_cancel(ctx: Context, args: str) -> None:
-    mission = await _coordinated_mission(ctx, args, example="cancel")
-    confirmed, waitlisted = await ctx.tx.missions.counts(mission.id)
-    ctx.reply(
-        "mission.cancel_confirm",
-        id=mission.id,
-        title=mission.title,
-        people=confirmed + waitlisted,
-        buttons=(
-            (
-                ctx.button("mission.cancel_yes", f"mc:yes:{mission.id}"),
-                ctx.button("mission.cancel_no", f"mc:no:{mission.id}"),
-            ),
-        ),
-    )
-
-
-async def _cancel_button(ctx: Context, payload: str) -> None:
-    answer, _, ref = payload.partition(":")
-    mission = await _coordinated_mission(ctx, ref)
-    if answer == "no":
-        ctx.answer("mission.cancel_kept", alert=False)
-        return
-    if answer != "yes":
-        raise UserError("errors.stale_button")
-    await ctx.tx.missions.set_status(mission.id, MissionStatus.CANCELLED)
-    cancelled = await ctx.tx.missions.get(mission.id)
-    assert cancelled is not None
-    told = await _tell_signed_up(
-        ctx, cancelled, "mission.cancelled_notice", f"cancelled:{mission.id}"
-    )
-    await queue_card_refresh(ctx.tx, mission.id)
-    await ctx.tx.interactions.log(
-        "mission_cancelled",
-        org_id=mission.org_id,
-        volunteer_id=ctx.volunteer.id,
-        mission_id=mission.id,
-    )
-    ctx.answer()
-    ctx.reply("mission.cancelled_done", id=mission.id, title=mission.title, told=told)
 
 
 # --- listing -------------------------------------------------------------------

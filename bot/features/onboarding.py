@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.context import PRIVATE_KEY, Context, UserError
 from bot.events import Button, ButtonPress, Keyboard
+from bot.features import pause
 from bot.router import Flow, Router
 from bot.text import clean_line
 from data.records import VolunteerSkill
@@ -301,7 +302,7 @@ async def profile_summary(ctx: Context) -> str:
     labels = [ctx.services.skill_label(s.skill_id, s.raw_text, ctx.lang) for s in skills]
     slots = await ctx.tx.people.availability(volunteer.id)
     freq = volunteer.max_invitations_per_week
-    return ctx.t(
+    summary = ctx.t(
         "profile.summary",
         name=volunteer.display_name,
         skills=", ".join(dict.fromkeys(labels)) or "—",
@@ -310,6 +311,8 @@ async def profile_summary(ctx: Context) -> str:
         frequency=ctx.t("onboarding.freq_option", count=freq) if freq else "—",
         language=ctx.t(f"language.{volunteer.language}"),
     )
+    paused = pause.pause_note(ctx)
+    return f"{summary}\n{paused}" if paused else summary
 
 
 async def show_profile(ctx: Context, _args: str) -> None:
