@@ -10,8 +10,12 @@ Type as the current person; bot commands work as on Telegram. Terminal commands:
 from __future__ import annotations
 
 import asyncio
+import queue
+import re
 import sys
-from typing import TextIO
+import threading
+import unicodedata
+from typing import Any, TextIO
 
 from adapters.memory import MemoryOutlet, MemoryPlatform, Message, Person
 from bot.core import Core
@@ -83,15 +87,43 @@ class TerminalChat:
 
     # --- input ---------------------------------------------------------------
 
-    async def _read_line(self, stop: asyncio.Event) -> str | None:
-        read = asyncio.ensure_future(asyncio.to_thread(self._in.readline))
-        stopped = asyncio.ensure_future(stop.wait())
-        done, _ = await asyncio.wait({read, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    def _start_reader(
+        self, loop: asyncio.AbstractEventLoop
+    ) -> queue.SimpleQueue[asyncio.Future[str]]:
+        """Read stdin in a daemon thread, one line per request (the prompt is shown first):
+        a read still blocked at shutdown never holds the process up."""
+        requests: queue.SimpleQueue[asyncio.Future[str]] = queue.SimpleQueue()
+
+        def deliver(future: asyncio.Future[str], line: str) -> None:
+            if not future.done():
+                future.set_result(line)
+
+        def read() -> None:
+            while True:
+                future = requests.get()
+                line = self._in.readline()
+                try:
+                    loop.call_soon_threadsafe(deliver, future, line)
+                except RuntimeError:  # the chat already ended and its loop is closed
+                    return
+                if not line:
+                    return
+
+        threading.Thread(target=read, name="terminal-stdin", daemon=True).start()
+        return requests
+
+    async def _read_line(
+        self, requests: queue.SimpleQueue[asyncio.Future[str]], stop: asyncio.Event
+    ) -> str | None:
+        read: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        requests.put(read)
+        stopped: asyncio.Future[bool] = asyncio.ensure_future(stop.wait())
+        waiting: set[asyncio.Future[Any]] = {read, stopped}
+        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         if read in done:
             stopped.cancel()
-            line = read.result()
-            return line if line else None  # "" is end of input
-        read.cancel()  # the thread stays blocked on stdin until the process exits; harmless
+            return read.result() or None  # "" is the end of input
+        read.cancel()
         return None
 
     async def run(self, core: Core, stop: asyncio.Event) -> None:
@@ -104,10 +136,11 @@ class TerminalChat:
             "Mainforte — chat dans le terminal. Vous êtes « coordinator » (admin du groupe)."
         )
         self._print(HELP)
+        lines = self._start_reader(asyncio.get_running_loop())
         while not stop.is_set():
             self._out.write(self._prompt())
             self._out.flush()
-            line = await self._read_line(stop)
+            line = await self._read_line(lines, stop)
             if line is None:
                 break
             line = line.strip()
@@ -155,6 +188,9 @@ class TerminalChat:
         if _is_press(line):
             await self._press(person, line)
             return True
+        if _looks_like_press(line):
+            self._print("Pas de bouton à ce numéro ici.")
+            return True
         await person.say(line, in_group=self.in_group)
         return True
 
@@ -173,6 +209,9 @@ class TerminalChat:
     async def _press(self, person: Person, line: str) -> None:
         message_no, _, button_no = line.rpartition(".")
         message = self._find(message_no) if message_no else None
+        if message_no and message is None:
+            self._print(f"Pas de message #{message_no}.")
+            return
         if message is None:
             visible = self._visible(person)
             message = visible[-1] if visible else None
@@ -187,5 +226,10 @@ class TerminalChat:
 
 
 def _is_press(line: str) -> bool:
-    head, _, tail = line.partition(".")
-    return (head.isdigit() and (tail == "" or tail.isdigit())) and len(line) < 12
+    """'2' or '12.2': ASCII digits only ('1.' or '²' are ordinary text)."""
+    return re.fullmatch(r"(?:[0-9]{1,6}\.)?[0-9]{1,3}", line) is not None
+
+
+def _looks_like_press(line: str) -> bool:
+    """Digits and dots only, but not a valid 'N' or 'M.N' ('1.', '²', '1..2')."""
+    return all(char == "." or char.isdigit() or unicodedata.category(char) == "No" for char in line)
