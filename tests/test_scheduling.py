@@ -289,3 +289,14 @@ async def test_admins_set_the_reminder_times_of_their_association(bot: Bot) -> N
     assert "Seuls les admins" in bot.group_messages[-1].text
     mission_id = await post_mission(bot, admin, MISSION)
     assert f"reminder:{mission_id}:48h:2026-12-05T13:00:00+00:00" in await task_states(bot)
+
+
+async def test_short_mission_alert_waits_for_the_end_of_quiet_hours(bot: Bot) -> None:
+    coord = bot.person("coord", "Coralie")
+    await member(bot, "alice", "Alice", "cuisine")
+    mission_id = await post_mission(bot, coord, "Tri | samedi 8h-10h | Entrepôt | 3 | manutention")
+    await run(bot, days=2, hours=22)  # Wednesday 08:00 in Paris: 72 h before, still quiet
+    assert "n'a que" not in coord.texts()
+    await run(bot, hours=1)
+    assert f"« Tri » ({'samedi 5 décembre, 08:00–10:00'}) n'a que 0/3 inscrits" in coord.last
+    assert mission_id == 1

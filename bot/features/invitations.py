@@ -136,8 +136,16 @@ async def start_wave(tx: Tx, services: Services, mission: Mission, now: datetime
 async def _alert_coordinator(
     tx: Tx, services: Services, mission: Mission, key: str, message: str, **params: Any
 ) -> None:
+    """Tell the mission's coordinator privately, after quiet hours unless the start is near."""
     if mission.coordinator_id is None:
         return
+    now = services.clock()
+    org = await tx.orgs.get(mission.org_id)
+    policy = Policy.of(org.settings if org else {})
+    tz = await mission_tz(tx, services, mission)
+    send_at = next_allowed_time(now, tz, policy.quiet_start, policy.quiet_end)
+    if send_at + timedelta(hours=2) > mission.starts_at:
+        send_at = now  # close to the start: it cannot wait for the morning
     await queue_private(
         tx,
         services,
@@ -145,6 +153,7 @@ async def _alert_coordinator(
         key,
         message,
         org_id=mission.org_id,
+        not_before=send_at,
         title=mission.title,
         **params,
     )
