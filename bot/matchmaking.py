@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.learning import load_model
 from bot.policy import Policy
 from bot.services import Services
 from data.records import ACTIVE_SIGNUPS, Mission, Role
@@ -84,7 +85,8 @@ async def rank_for_mission(
     if not candidates:
         return []
     pool = Pool.from_candidates(candidates, services.taxonomy)
-    return Ranker(services.taxonomy).rank(request, pool, limit=limit)
+    model = load_model(org.settings) if org else None
+    return Ranker(services.taxonomy, model=model).rank(request, pool, limit=limit)
 
 
 def render_reasons(services: Services, reasons: tuple[Reason, ...], lang: str) -> str:

@@ -9,6 +9,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot import learning
 from bot.cards import mission_tz, mission_when
 from bot.context import Context, UserError
 from bot.events import Button, Keyboard
@@ -42,6 +43,7 @@ def register(router: Router) -> None:
     router.button("nf", _fewer_button)
     router.task("wave_expire", _wave_expire)
     router.task("auto_invite", _auto_invite)
+    router.task("retrain", learning.retrain_task)  # invitations learn from their outcomes
 
 
 def _invite_buttons(services: Services, lang: str, *, invitation_id: int) -> Keyboard:
@@ -103,6 +105,7 @@ async def invite(
             mission_id=mission.id,
             wave=wave,
             score=round(ranked.score, 4),
+            components={k: round(v, 5) for k, v in ranked.components.items()},
         )
     await tx.tasks.schedule(
         "wave_expire",

@@ -7,6 +7,7 @@ import functools
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot import learning
 from bot.cards import mission_when
 from bot.context import Context, UserError
 from bot.events import Button, Keyboard
@@ -43,6 +44,7 @@ async def schedule_mission_tasks(tx: Tx, mission: Mission, now: datetime) -> Non
     """
     org = await tx.orgs.get(mission.org_id)
     policy = Policy.of(org.settings if org else {})
+    await learning.schedule_retrain(tx, mission.org_id, now)
     start = mission.starts_at.isoformat()
     plan: list[tuple[str, str, datetime, dict[str, Any]]] = []
     for hours in policy.reminder_hours:
