@@ -3,23 +3,52 @@ rank them for a mission, and say why in the reader's language."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.learning import load_model
 from bot.policy import Policy
 from bot.services import Services
-from data.records import ACTIVE_SIGNUPS, Mission, Role
+from data.records import ACTIVE_SIGNUPS, Mission
 from data.repos import Tx
-from matching import Candidate, MissionRequest, Pool, Ranked, Ranker, Reason
+from matching import Candidate, MissionRequest, Pool, Ranked, RankedMission, Ranker, Reason
 
-__all__ = ["candidates_for", "rank_for_mission", "render_reasons"]
+__all__ = [
+    "FIT",
+    "candidates_for",
+    "mission_request",
+    "missions_for",
+    "rank_for_mission",
+    "render_reasons",
+]
 
 
-async def candidates_for(tx: Tx, mission: Mission, now: datetime) -> list[Candidate]:
-    """Every onboarded member of the mission's organisation, with what the ranking needs."""
+FIT = frozenset({"skill", "related", "profile", "available"})  # reasons that say "for you"
+
+
+def mission_request(mission: Mission, tz: ZoneInfo, policy: Policy) -> MissionRequest:
+    """The mission as the ranking sees it, in its organisation's time zone."""
+    return MissionRequest(
+        mission_id=mission.id,
+        title=mission.title,
+        description=mission.description,
+        required_skills=frozenset(s.skill_id for s in mission.skills if s.skill_id and s.required),
+        nice_skills=frozenset(s.skill_id for s in mission.skills if s.skill_id and not s.required),
+        start=mission.starts_at.astimezone(tz),
+        end=mission.ends_at.astimezone(tz),
+        org_weekly_cap=policy.max_invitations_per_week,
+    )
+
+
+async def candidates_for(
+    tx: Tx, mission: Mission, now: datetime, only: Collection[int] | None = None
+) -> list[Candidate]:
+    """Every onboarded member of the mission's organisation (or those in `only`), with what
+    the ranking needs."""
     members = await tx.orgs.members(mission.org_id)
-    ids = [vid for vid, role in members if role in (Role.VOLUNTEER, Role.COORDINATOR, Role.ADMIN)]
+    ids = [vid for vid, role in members if only is None or vid in only]
     volunteers = await tx.people.many(ids)
     onboarded = [v for v in volunteers.values() if v.onboarded]
     if not onboarded:
@@ -71,16 +100,7 @@ async def rank_for_mission(
     org = await tx.orgs.get(mission.org_id)
     policy = Policy.of(org.settings if org else {})
     tz = ZoneInfo(org.timezone if org else services.settings.timezone)
-    request = MissionRequest(
-        mission_id=mission.id,
-        title=mission.title,
-        description=mission.description,
-        required_skills=frozenset(s.skill_id for s in mission.skills if s.skill_id and s.required),
-        nice_skills=frozenset(s.skill_id for s in mission.skills if s.skill_id and not s.required),
-        start=mission.starts_at.astimezone(tz),
-        end=mission.ends_at.astimezone(tz),
-        org_weekly_cap=policy.max_invitations_per_week,
-    )
+    request = mission_request(mission, tz, policy)
     candidates = await candidates_for(tx, mission, now)
     if not candidates:
         return []
@@ -125,3 +145,22 @@ def render_reasons(services: Services, reasons: tuple[Reason, ...], lang: str) -
         ):
             parts.append(catalogs.t(lang, f"reason.{reason.kind}", value=value))
     return " · ".join(parts)
+
+
+async def missions_for(
+    tx: Tx, services: Services, volunteer_id: int, missions: Sequence[Mission], now: datetime
+) -> list[RankedMission]:
+    """Open missions of one organisation ranked for one volunteer (best first), with reasons."""
+    if not missions:
+        return []
+    candidates = await candidates_for(tx, missions[0], now, only={volunteer_id})
+    if not candidates:
+        return []
+    org = await tx.orgs.get(missions[0].org_id)
+    policy = Policy.of(org.settings if org else {})
+    tz = ZoneInfo(org.timezone if org else services.settings.timezone)
+    involved = await tx.activity.involved(m.id for m in missions)
+    candidate = replace(candidates[0], signed_up=False, declined=False, busy=False)
+    ranker = Ranker(services.taxonomy)
+    prepared = ranker.prepare_missions([mission_request(m, tz, policy) for m in missions])
+    return ranker.rank_missions(candidate, prepared, signed_up=involved.get(volunteer_id, set()))

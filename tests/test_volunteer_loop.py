@@ -318,3 +318,19 @@ async def test_availability_said_under_a_card_offers_the_grid_and_changes_nothin
         assert await tx.people.availability(identity.volunteer_id) == {(5, "afternoon")}
     await omar.press("Ouvrir ma grille", omar.inbox[-1])
     assert "Quand es-tu disponible" in omar.last
+
+
+async def test_missions_in_private_put_the_ones_that_fit_first_and_say_why(bot: Bot) -> None:
+    coord, gaia = bot.person("coord"), bot.person("gaia", "Gaïa")
+    await gaia.join_group()
+    await onboard(gaia, skills="jardinage")
+    await post_mission(bot, coord, "Tri | samedi 9h-12h | Entrepôt | 2 | manutention")
+    await post_mission(bot, coord, "Potager partagé | dimanche 14h-17h | Jardin | 2 | jardinage")
+    await gaia.say("/missions")
+    lines = gaia.last.splitlines()
+    assert lines[1].startswith("⭐ #2 Potager partagé"), lines
+    assert "pour toi : Jardinage" in lines[2]
+    assert lines[3].startswith("#1 Tri"), "missions that do not fit still follow"
+    await coord.say("/missions", in_group=True)
+    group = bot.group_messages[-1].text
+    assert "⭐" not in group, "in a group, nothing personal: missions by date"

@@ -27,6 +27,7 @@ from bot.features.mission_form import (
     set_skills,
     when_text,
 )
+from bot.matchmaking import FIT, missions_for, render_reasons
 from bot.outbox import queue_card_post
 from bot.router import Flow, Router
 from bot.text import clean_line, clean_paragraph, parse_count
@@ -272,11 +273,27 @@ async def list_missions(ctx: Context, _args: str) -> None:
         raise UserError("errors.need_volunteer")
     lines = []
     buttons: list[tuple[Button, ...]] = []
+    personal = ctx.chat.is_private and ctx.volunteer.onboarded
     for org in orgs:
-        for mission in await ctx.tx.missions.open_missions(org.id, ctx.now):
+        missions = await ctx.tx.missions.open_missions(org.id, ctx.now)
+        why: dict[int, str] = {}
+        if personal and missions:
+            # In private, the same scores as the matching put the missions that fit first.
+            ranked = await missions_for(ctx.tx, ctx.services, ctx.volunteer.id, missions, ctx.now)
+            order = {r.mission_id: i for i, r in enumerate(ranked)}
+            why = {
+                r.mission_id: render_reasons(ctx.services, r.reasons, ctx.lang)
+                for r in ranked
+                if FIT.intersection(reason.kind for reason in r.reasons)
+            }
+            missions.sort(key=lambda m: (m.id not in why, order.get(m.id, len(order)), m.starts_at))
+        for mission in missions:
             confirmed, _ = await ctx.tx.missions.counts(mission.id)
             tz = ZoneInfo(org.timezone)
-            lines.append(mission_line(ctx.services, mission, ctx.lang, tz, confirmed))
+            line = mission_line(ctx.services, mission, ctx.lang, tz, confirmed)
+            if mission.id in why:
+                line = ctx.t("missions.for_you", line=line, why=why[mission.id])
+            lines.append(line)
             if len(buttons) < 10:
                 buttons.append((ctx.button("missions.details", f"d:{mission.id}", id=mission.id),))
     if not lines:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cards import mission_when
 from bot.events import Button, Keyboard
-from bot.matchmaking import candidates_for, render_reasons
+from bot.matchmaking import FIT, candidates_for, mission_request, render_reasons
 from bot.outbox import queue_private
 from bot.policy import Policy, next_allowed_time
 from bot.router import Router
@@ -29,7 +29,7 @@ from bot.scheduler import Job
 from bot.services import Services
 from data.records import Mission, Organisation, Volunteer
 from data.repos import Tx
-from matching import MissionRequest, RankedMission, Ranker
+from matching import RankedMission, Ranker
 
 __all__ = ["BOT_KINDS", "ensure_nudges", "register"]
 
@@ -39,7 +39,6 @@ _log = logging.getLogger(__name__)
 BOT_KINDS = frozenset(
     {"invited", "offered", "offer_expired", "nudge_digest", "nudge_quiet", "occurrence_created"}
 )
-FIT = frozenset({"skill", "related", "profile", "available"})  # reasons that say "for you"
 LATE = timedelta(days=1)  # a weekly run later than this is skipped (the bot was down)
 SOON = timedelta(hours=2)  # missions starting sooner are left to the invitation waves
 
@@ -155,7 +154,7 @@ async def _send_digests(
     if not missions:
         return 0
     ranker = Ranker(services.taxonomy)
-    prepared = ranker.prepare_missions([_request(m, tz, policy) for m in missions])
+    prepared = ranker.prepare_missions([mission_request(m, tz, policy) for m in missions])
     by_id = {m.id: m for m in missions}
     involved = await tx.activity.involved(by_id)
     candidates = {c.volunteer_id: c for c in await candidates_for(tx, missions[0], now)}
@@ -212,19 +211,6 @@ async def _line(
         title=mission.title,
         when=await mission_when(tx, services, mission, lang),
         why=render_reasons(services, ranked.reasons, lang) or "—",
-    )
-
-
-def _request(mission: Mission, tz: ZoneInfo, policy: Policy) -> MissionRequest:
-    return MissionRequest(
-        mission_id=mission.id,
-        title=mission.title,
-        description=mission.description,
-        required_skills=frozenset(s.skill_id for s in mission.skills if s.skill_id and s.required),
-        nice_skills=frozenset(s.skill_id for s in mission.skills if s.skill_id and not s.required),
-        start=mission.starts_at.astimezone(tz),
-        end=mission.ends_at.astimezone(tz),
-        org_weekly_cap=policy.max_invitations_per_week,
     )
 
 
