@@ -1,7 +1,7 @@
 """The Telegram adapter end to end: the real python-telegram-bot and the real core on SQLite,
 talking to the fake Bot API in `tests/fake_telegram.py`. Nothing reaches Telegram.
 
-Reminders come from a later issue: "a reminder arrives" is not played here.
+The scheduler's tasks (reminders) are run by hand on the world's clock.
 """
 
 from __future__ import annotations
@@ -779,3 +779,23 @@ async def test_update_offsets_on_every_engine(any_url: str) -> None:
             assert await tx.offsets.last("telegram") == (4, later)
     finally:
         await store.close()
+
+
+async def test_a_reminder_arrives_and_its_answer_is_recorded(world: World) -> None:
+    coord, alice = world.coordinator(), world.person(21, "Alice")
+    await onboard(alice)
+    mission_id = await world.post_mission(coord)
+    await alice.press("Je participe", world.card(mission_id))
+    async with world.store.transaction() as tx:
+        mission = await tx.missions.get(mission_id)
+    assert mission is not None
+    world.clock.now = mission.starts_at - timedelta(hours=23)  # past the 24 h reminder
+    assert await world.core.tasks.run_due() >= 1
+    assert "Rappel" in alice.last and "Toujours partant" in alice.last
+    await alice.press("Oui, je viens")
+    assert "À bientôt" in alice.last
+    async with world.store.transaction() as tx:
+        identity = await tx.people.identity("telegram", "21")
+        assert identity is not None
+        signup = await tx.missions.signup(mission_id, identity.volunteer_id)
+    assert signup is not None and signup.reminder_answer == "yes"
