@@ -22,6 +22,7 @@ from bot.events import (
     EditMessage,
     Event,
     Keyboard,
+    LocationShared,
     MemberJoined,
     MessageRef,
     SendFile,
@@ -191,6 +192,12 @@ class Person:
     async def join_group(self) -> None:
         """Join the group chat (the platform tells the bot a member arrived)."""
         await self.platform.handle(MemberJoined(self.user, self.platform.group, self.is_chat_admin))
+
+    async def share_location(self, latitude: float, longitude: float) -> None:
+        """Share a position in the private chat."""
+        await self.platform.handle(
+            LocationShared(self.user, self.private_chat, latitude, longitude)
+        )
 
     async def reply(self, message: Message, text: str) -> None:
         """Reply in the group to one of the bot's messages."""

@@ -21,6 +21,7 @@ from bot.events import (
     ButtonPress,
     Command,
     Event,
+    LocationShared,
     MemberJoined,
     MessageRef,
     SendMessage,
@@ -197,6 +198,8 @@ class Core:
                 await handler(ctx, payload)
             case Text():
                 await self._text(ctx, event)
+            case LocationShared():
+                await features.onboarding.save_location(ctx, event.latitude, event.longitude)
             case MemberJoined() | BotAdded():
                 await features.general.greet(ctx)
             case _:

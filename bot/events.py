@@ -20,6 +20,7 @@ __all__ = [
     "Command",
     "EditMessage",
     "Event",
+    "LocationShared",
     "MemberJoined",
     "MessageRef",
     "SendFile",
@@ -129,7 +130,18 @@ class BotAdded:
     is_chat_admin: bool = False
 
 
-Event = Command | Text | ButtonPress | MemberJoined | BotAdded
+@dataclass(frozen=True, slots=True)
+class LocationShared:
+    """The person shared a position (a pin), to be used for distances."""
+
+    user: UserRef
+    chat: ChatRef
+    latitude: float
+    longitude: float
+    is_chat_admin: bool = False
+
+
+Event = Command | Text | ButtonPress | MemberJoined | BotAdded | LocationShared
 
 
 # --- actions ----------------------------------------------------------------

@@ -73,7 +73,9 @@ async def candidates_for(
                 skills=frozenset(s.skill_id for s in mine if s.skill_id),
                 profile_text=" ".join(s.raw_text for s in mine),
                 availability=frozenset(slots.get(volunteer.id, set())),
-                location=None,
+                location=(volunteer.latitude, volunteer.longitude)
+                if volunteer.latitude is not None and volunteer.longitude is not None
+                else None,
                 attended=history.attended,
                 no_shows=history.no_shows,
                 invitations=history.invitations,

@@ -102,6 +102,8 @@ class Volunteer:
     paused_until: datetime | None
     onboarded_at: datetime | None
     fewer_messages: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
 
     @property
     def onboarded(self) -> bool:

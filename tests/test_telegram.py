@@ -799,3 +799,18 @@ async def test_a_reminder_arrives_and_its_answer_is_recorded(world: World) -> No
         assert identity is not None
         signup = await tx.missions.signup(mission_id, identity.volunteer_id)
     assert signup is not None and signup.reminder_answer == "yes"
+
+
+async def test_a_shared_location_sets_the_volunteers_position(world: World) -> None:
+    alice = world.person(21, "Alice")
+    await onboard(alice)
+    body = world.fake.message_json(Sent(21, 999, "", sender=alice.user))
+    body.pop("text", None)
+    body["location"] = {"latitude": 48.8566, "longitude": 2.3522}
+    await world.settle(world.fake.push({"message": body}))
+    assert "Position enregistrée" in alice.last
+    async with world.store.transaction() as tx:
+        identity = await tx.people.identity("telegram", "21")
+        assert identity is not None
+        volunteer = await tx.people.get(identity.volunteer_id)
+    assert volunteer is not None and (volunteer.latitude, volunteer.longitude) == (48.8566, 2.3522)

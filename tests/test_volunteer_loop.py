@@ -334,3 +334,22 @@ async def test_missions_in_private_put_the_ones_that_fit_first_and_say_why(bot: 
     await coord.say("/missions", in_group=True)
     group = bot.group_messages[-1].text
     assert "⭐" not in group, "in a group, nothing personal: missions by date"
+
+
+async def test_sharing_a_position_answers_the_where_step_and_is_kept_privately(bot: Bot) -> None:
+    pia = bot.person("pia", "Pia")
+    await pia.say("/start")
+    await pia.press("J'accepte")
+    await pia.say("cuisine")
+    await pia.press("Oui, c'est ça")
+    await pia.press("Valider")
+    await pia.share_location(48.85, 2.35)
+    assert "Combien de propositions" in pia.last, "the position answered the 'where' step"
+    await pia.press("2 par semaine")
+    async with bot.store.transaction() as tx:
+        identity = await tx.people.identity("memory", "pia")
+        assert identity is not None
+        volunteer = await tx.people.get(identity.volunteer_id)
+    assert volunteer is not None and (volunteer.latitude, volunteer.longitude) == (48.85, 2.35)
+    await pia.share_location(123.0, 2.0)
+    assert "pas valide" in pia.last

@@ -26,6 +26,7 @@ from bot.events import (
     ChatRef,
     Command,
     Event,
+    LocationShared,
     MemberJoined,
     MessageRef,
     Text,
@@ -141,7 +142,12 @@ class UpdateReader:
                 for member in message.new_chat_members
                 if not member.is_bot
             ]
-        if sender is None or sender.is_bot or message.text is None:
+        if sender is None or sender.is_bot:
+            return []
+        if message.location is not None and chat.is_private:
+            location = message.location
+            return [LocationShared(user_ref(sender), chat, location.latitude, location.longitude)]
+        if message.text is None:
             return []
         user = user_ref(sender)
         command = _COMMAND.fullmatch(message.text)

@@ -18,7 +18,7 @@ from bot.router import Flow, Router
 from bot.text import clean_line
 from data.records import VolunteerSkill
 
-__all__ = ["CONSENT_VERSION", "PARTS", "begin", "profile_summary", "register"]
+__all__ = ["CONSENT_VERSION", "PARTS", "begin", "profile_summary", "register", "save_location"]
 
 FLOW = "ob"
 CONSENT_VERSION = "2026-11"
@@ -332,3 +332,21 @@ async def show_profile(ctx: Context, _args: str) -> None:
             ),
         ),
     )
+
+
+async def save_location(ctx: Context, latitude: float, longitude: float) -> None:
+    """A shared position sets the person's location (privately only); during onboarding it
+    answers the "where" step."""
+    if not ctx.chat.is_private:
+        return  # a pin dropped in a group is not personal data to keep
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise UserError("profile.bad_location")
+    await ctx.tx.people.update(ctx.volunteer.id, latitude=latitude, longitude=longitude)
+    await ctx.tx.interactions.log("location_shared", volunteer_id=ctx.volunteer.id)
+    state = await ctx.dialog()
+    if state is not None and state.flow == FLOW and state.step == "place":
+        data = dict(state.data)
+        data.setdefault("place", ctx.t("profile.shared_position"))
+        await _advance(ctx, "place", data)
+        return
+    ctx.private("profile.location_saved")

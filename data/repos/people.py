@@ -257,4 +257,6 @@ def _volunteer(row: Any) -> Volunteer:
         paused_until=row.paused_until,
         onboarded_at=row.onboarded_at,
         fewer_messages=bool(row.fewer_messages),
+        latitude=row.latitude,
+        longitude=row.longitude,
     )
