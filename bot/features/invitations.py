@@ -14,6 +14,7 @@ from bot.cards import mission_tz, mission_when
 from bot.context import Context, UserError
 from bot.events import Button, Keyboard
 from bot.features import signups
+from bot.features.mission_form import coordinated_mission
 from bot.matchmaking import rank_for_mission, render_reasons
 from bot.outbox import queue_private
 from bot.policy import Policy, next_allowed_time
@@ -166,17 +167,8 @@ async def _alert_coordinator(
 
 
 async def _coordinated(ctx: Context, args: str, command: str) -> Mission:
-    ref = args.strip().lstrip("#")
-    if not ref.isdigit() or len(ref) > 9:
-        raise UserError("mission.which", command=f"/{command} 12")
-    mission = await ctx.tx.missions.get(int(ref), for_update=True)
-    if mission is None:
-        raise UserError("errors.mission_not_found", id=ref)
-    role = await ctx.tx.orgs.role(mission.org_id, ctx.volunteer.id)
-    if role is None or role.rank < Role.COORDINATOR.rank:
-        raise UserError("errors.need_coordinator")
-    if mission.status is not MissionStatus.OPEN:
-        raise UserError("signup.cancelled", title=mission.title)
+    """The coordinated open mission named in `args`, not started yet."""
+    mission = await coordinated_mission(ctx, args, command=f"/{command}")
     if mission.starts_at <= ctx.now:
         raise UserError("signup.started", title=mission.title)
     return mission

@@ -275,7 +275,7 @@ async def tell_signed_up(ctx: Context, mission: Mission, key: str, idempotency: 
 
 
 async def ask_cancel(ctx: Context, args: str) -> None:
-    mission = await coordinated_mission(ctx, args, example="cancel")
+    mission = await coordinated_mission(ctx, args, command="/mission cancel")
     confirmed, waitlisted = await ctx.tx.missions.counts(mission.id)
     if mission.series_id is not None:
         ctx.reply(

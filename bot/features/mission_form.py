@@ -132,11 +132,12 @@ async def enter_org(ctx: Context, org_id: int) -> None:
         ctx.role = await ctx.tx.orgs.role(org_id, ctx.volunteer.id)
 
 
-async def coordinated_mission(ctx: Context, text: str, example: str = "edit") -> Mission:
-    """The open mission `#12`/`12` named in `text`, if the person coordinates its organisation."""
+async def coordinated_mission(ctx: Context, text: str, command: str = "/mission edit") -> Mission:
+    """The open mission `#12`/`12` named in `text`, if the person coordinates its organisation
+    (`command` is the example shown when no number was given)."""
     ref = text.strip().lstrip("#")
     if not ref.isdigit() or len(ref) > 9:
-        raise UserError("mission.which", command=f"/mission {example} 12")
+        raise UserError("mission.which", command=f"{command} 12")
     mission = await ctx.tx.missions.get(int(ref), for_update=True)
     if mission is None:
         raise UserError("errors.mission_not_found", id=ref)
