@@ -45,7 +45,11 @@ class Settings:
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
-    discord_token: str | None = None
+    discord_token: str | None = field(default=None, repr=False)
+    discord_api_base_url: str | None = None
+    discord_gateway_url: str | None = None
+    discord_guild_ids: tuple[int, ...] = ()
+    discord_coordinator_role: str | None = None
     outbox_sweep_seconds: float = 30.0
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -76,6 +80,10 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "telegram_webhook_listen": ("TELEGRAM_WEBHOOK_LISTEN", "telegram_webhook_listen"),
     "telegram_webhook_port": ("TELEGRAM_WEBHOOK_PORT", "telegram_webhook_port"),
     "discord_token": ("DISCORD_TOKEN", "discord_token"),
+    "discord_api_base_url": ("DISCORD_API_BASE_URL", "discord_api_base_url"),
+    "discord_gateway_url": ("DISCORD_GATEWAY_URL", "discord_gateway_url"),
+    "discord_guild_ids": ("DISCORD_GUILD_IDS", "discord_guild_ids"),
+    "discord_coordinator_role": ("DISCORD_COORDINATOR_ROLE", "discord_coordinator_role"),
     "outbox_sweep_seconds": ("MAINFORTE_OUTBOX_SWEEP_SECONDS", "outbox_sweep_seconds"),
 }
 
@@ -158,6 +166,28 @@ def _http_url(value: Any) -> str | None:
     return text
 
 
+def _ws_url(value: Any) -> str | None:
+    text = str(value).strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("ws", "wss") or not parts.netloc:
+        raise ValueError(f"{text!r} is not a ws(s) URL (e.g. wss://gateway.discord.gg)")
+    return text
+
+
+def _snowflakes(value: Any) -> tuple[int, ...]:
+    items = value if isinstance(value, list) else str(value).split(",")
+    ids = []
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        if not item.isdigit() or not 0 < int(item) < 2**64:
+            raise ValueError(f"{item!r} is not a Discord id (a number like 1234567890123456789)")
+        ids.append(int(item))
+    return tuple(ids)
+
+
 def _webhook_url(value: Any) -> str | None:
     text = str(value).strip()
     if not text:
@@ -220,6 +250,10 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "telegram_webhook_listen": _host,
     "telegram_webhook_port": _port,
     "discord_token": _optional_text,
+    "discord_api_base_url": _http_url,
+    "discord_gateway_url": _ws_url,
+    "discord_guild_ids": _snowflakes,
+    "discord_coordinator_role": _optional_text,
     "outbox_sweep_seconds": _positive_float,
 }
 

@@ -1,0 +1,407 @@
+"""The Discord adapter end to end: the real discord.py and the real core on SQLite,
+talking to the fake REST API and gateway in `tests/fake_discord.py`. Nothing reaches Discord.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, cast
+
+import pytest
+
+from adapters.discord import DiscordPlatform
+from adapters.discord.limits import button_pages
+from bot.cli import _platforms
+from bot.config import ConfigError, Settings, load_settings
+from bot.core import Core
+from bot.events import Button, ChatKind, ChatRef, SendMessage
+from bot.ports import DeliveryError, Outlet
+from bot.services import Services
+from data.store import Store
+from tests.fake_discord import CHANNEL_ID, COORDINATION_ROLE, TOKEN, FakeDiscord, Sent
+from tests.harness import Clock
+from tests.scenarios import onboard as shared_onboard
+
+if TYPE_CHECKING:
+    from adapters.memory import Person
+
+SETTLE = 10.0  # seconds an event may take before a test fails
+MISSION = "Tri alimentaire | samedi 14h-17h | Entrepôt, 12 rue des Lilas | 3 | manutention"
+
+
+class Member:
+    """Someone on the Discord server: slash commands, clicks, replies, private messages.
+
+    Speaks like `adapters.memory.Person`, so the shared steps of `tests/scenarios.py` drive
+    it too."""
+
+    def __init__(self, world: World, user_id: int, name: str) -> None:
+        self.world = world
+        self.id = user_id
+        self.user = world.fake.user(user_id, name)
+
+    async def say(self, text: str, *, in_group: bool = False) -> None:
+        """A slash command (`/name text`) or a private message; in the channel if `in_group`."""
+        fake = self.world.fake
+        if text.startswith("/"):
+            name, _, args = text[1:].partition(" ")
+            channel = CHANNEL_ID if in_group else None
+            await self.world.settle(await fake.slash(self.user, name, args, channel_id=channel))
+        else:
+            assert not in_group, "in a server the bot only reads replies to its messages"
+            channel_id = fake.dm_channels.setdefault(self.id, 90_000 + self.id)
+            await self.world.settle(await fake.post(self.user, channel_id, text, None))
+
+    async def reply(self, message: Sent, text: str) -> None:
+        fake = self.world.fake
+        await self.world.settle(await fake.post(self.user, message.channel_id, text, message))
+
+    async def press(self, label: str, message: Sent | None = None) -> str:
+        """Click the button whose label contains `label`; returns the ephemeral answer."""
+        target = message or self.latest_with(label)
+        button = target.find_button(label) if target else None
+        if target is None or button is None:
+            raise AssertionError(f"{self.user['global_name']} sees no button {label!r}")
+        before = len(self.world.fake.ephemeral(self.id))
+        await self.world.settle(await self.world.fake.click(self.user, target, button["custom_id"]))
+        answers = self.world.fake.ephemeral(self.id)[before:]
+        return answers[-1].content if answers else ""
+
+    @property
+    def inbox(self) -> list[Sent]:
+        return self.world.fake.dm(self.id)
+
+    @property
+    def last(self) -> str:
+        return self.inbox[-1].content if self.inbox else ""
+
+    def texts(self) -> str:
+        return "\n---\n".join(m.content for m in self.inbox)
+
+    def latest_with(self, label: str) -> Sent | None:
+        seen = self.inbox + self.world.channel_messages
+        candidates = [m for m in seen if m.find_button(label) is not None]
+        return max(candidates, key=lambda m: m.id, default=None)
+
+
+async def onboard(member: Member) -> None:
+    """The shared onboarding steps (a `Member` speaks like a `Person`)."""
+    await shared_onboard(cast("Person", member))
+
+
+class World:
+    """The fake Discord, and the bot running on it (stopped and started at will)."""
+
+    def __init__(self, fake: FakeDiscord, store: Store, settings: Settings) -> None:
+        self.fake = fake
+        self.store = store
+        self.settings = settings
+        self.core = Core(Services.build(store, settings, Clock()))
+        self.handled: set[str] = set()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._stop = asyncio.Event()
+        platform = DiscordPlatform(
+            self.settings, on_handled=self.handled.add, guild_ready_timeout=0.05
+        )
+        self._task = asyncio.create_task(platform.run(self.core, self._stop))
+        await self._until(platform.ready.is_set)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.wait_for(self._task, SETTLE)
+            self._task = None
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new one (new core, new client) on the same database."""
+        await self.stop()
+        self.core = Core(self.core.services)
+        await self.start()
+
+    @property
+    def outlet(self) -> Outlet:
+        return self.core.outlets["discord"]
+
+    async def _until(self, condition: Callable[[], object]) -> None:
+        async with asyncio.timeout(SETTLE):
+            while not condition():
+                if self._task is not None and self._task.done():
+                    self._task.result()
+                    raise AssertionError("the Discord platform stopped")
+                await asyncio.sleep(0.005)
+
+    async def settle(self, item_id: int) -> None:
+        """Wait until the bot has handled the interaction or message."""
+        await self._until(lambda: str(item_id) in self.handled)
+
+    def person(self, user_id: int, name: str) -> Member:
+        return Member(self, user_id, name)
+
+    def coordinator(self, user_id: int = 1, name: str = "Coralie") -> Member:
+        """A member with Manage Server."""
+        self.fake.admins.add(user_id)
+        return self.person(user_id, name)
+
+    @property
+    def channel_messages(self) -> list[Sent]:
+        return self.fake.visible(CHANNEL_ID)
+
+    def card(self, mission_id: int) -> Sent:
+        for message in self.channel_messages:
+            if any(line.endswith(f"· #{mission_id}") for line in message.content.splitlines()[:2]):
+                return message
+        raise AssertionError(f"no card for mission #{mission_id}")
+
+    async def post_mission(self, coordinator: Member, line: str = MISSION) -> int:
+        await coordinator.say(f"/mission {line}", in_group=True)
+        await coordinator.press("Publier", self.channel_messages[-1])
+        published = [m for m in self.channel_messages if "publiée" in m.content]
+        assert published, [m.content for m in self.channel_messages]
+        return int(published[-1].content.split("#")[1].split()[0])
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.close()
+    assert server.unknown == [], f"the bot called routes the fake does not know: {server.unknown}"
+
+
+@pytest.fixture
+async def world(fake: FakeDiscord, sqlite_url: str) -> AsyncIterator[World]:
+    settings = Settings(
+        database_url=sqlite_url,
+        discord_token=TOKEN,
+        discord_api_base_url=fake.base_url,
+        discord_guild_ids=(7000,),
+    )
+    store = Store(sqlite_url)
+    dc = World(fake, store, settings)
+    await dc.start()
+    try:
+        yield dc
+    finally:
+        await dc.stop()
+        await store.close()
+
+
+# --- the volunteer loop ---------------------------------------------------------------
+
+
+async def test_slash_commands_are_synced_with_french_and_english_descriptions(
+    world: World,
+) -> None:
+    synced = world.fake.calls_of("PUT", r"/applications/\d+/guilds/7000/commands")
+    assert synced, "synced per server, as DISCORD_GUILD_IDS asks"
+    commands = {c["name"]: c for c in world.fake.commands}
+    assert {"start", "mission", "missions", "profile", "help"} <= set(commands)
+    mission = commands["mission"]
+    assert mission["description_localizations"]["fr"] == "Publier une mission"
+    assert mission["description_localizations"]["en-US"] == "Post a mission"
+    assert mission["options"][0]["type"] == 3
+    assert mission["options"][0]["name_localizations"]["fr"] == "texte"
+    assert commands["help"]["name_localizations"] == {"fr": "aide"}
+
+
+async def test_a_volunteer_onboards_in_private(world: World) -> None:
+    awa = world.person(11, "Awa")
+    await awa.say("/start")
+    assert "Bienvenue Awa" in awa.last
+    await onboard(awa)  # /start again resumes; the shared steps finish it
+    async with world.store.transaction() as tx:
+        identity = await tx.people.identity("discord", "11")
+        assert identity is not None
+        volunteer = await tx.people.get(identity.volunteer_id)
+        assert volunteer is not None and volunteer.onboarded and volunteer.postcode == "75011"
+    thinking = world.fake.calls_of("POST", r"/interactions/\d+/[^/]+/callback")
+    assert thinking and all(c.status == 200 for c in thinking), "every interaction acknowledged"
+
+
+async def test_the_mission_card_fills_up_then_promotes_from_the_waitlist(world: World) -> None:
+    coord = world.coordinator()
+    alice, bob, carol, dave = (
+        world.person(21, "Alice"),
+        world.person(22, "Bob"),
+        world.person(23, "Carol"),
+        world.person(24, "Dave"),
+    )
+    for person in (alice, bob, carol, dave):
+        await onboard(person)
+    mission_id = await world.post_mission(coord)
+    card = world.card(mission_id)
+    assert "0/3 inscrits" in card.content
+    assert card.labels == ["Je participe", "Détails", "Me retirer"]
+
+    assert "inscrit" in await alice.press("Je participe", card)
+    await bob.press("Je participe", card)
+    await carol.reply(card, "je viens")
+    assert "3/3 inscrits" in card.content, card.content
+    assert "liste d'attente" in await dave.press("Je participe", card)
+    assert "1 en liste d'attente" in card.content
+
+    await alice.press("Me retirer", card)
+    assert "Une place s'est libérée" in dave.last
+    assert "👥 3/3 inscrits" in card.content.splitlines(), "nobody waits any more"
+    assert world.card(mission_id) is card and card.edits >= 5, "one card, edited in place"
+
+
+async def test_buttons_keep_working_after_a_restart(world: World) -> None:
+    coord, eve = world.coordinator(), world.person(31, "Eve")
+    await onboard(eve)
+    mission_id = await world.post_mission(coord)
+    await world.restart()
+    assert world.fake.identified == 2
+    assert "inscrit" in await eve.press("Je participe", world.card(mission_id))
+    assert "1/3 inscrits" in world.card(mission_id).content
+
+
+async def test_a_newcomer_clicking_join_is_welcomed_in_private(world: World) -> None:
+    coord, finn = world.coordinator(), world.person(32, "Finn")
+    mission_id = await world.post_mission(coord)
+    await finn.press("Je participe", world.card(mission_id))
+    assert "Bienvenue Finn" in finn.texts(), "the bot opens the private chat itself"
+
+
+async def test_a_member_with_private_messages_closed_is_marked_unreachable(world: World) -> None:
+    coord, gil = world.coordinator(), world.person(51, "Gil")
+    await onboard(gil)
+    mission_id = await world.post_mission(coord)
+    world.fake.closed_dms.add(gil.id)
+    assert "inscrit" in await gil.press("Je participe", world.card(mission_id))
+    assert "1/3 inscrits" in world.card(mission_id).content
+    async with world.store.transaction() as tx:
+        identity = await tx.people.identity("discord", "51")
+    assert identity is not None and not identity.reachable
+
+
+async def test_a_late_acknowledgement_is_refused_but_the_command_still_counts(
+    world: World,
+) -> None:
+    hana = world.person(61, "Hana")
+    interaction = await world.fake.slash(hana.user, "start", channel_id=None, age=5.0)
+    await world.settle(interaction)
+    refused = world.fake.calls_of("POST", rf"/interactions/{interaction}/[^/]+/callback")
+    assert [c.status for c in refused] == [404]
+    assert "Bienvenue Hana" in hana.last
+
+
+async def test_mission_ids_are_suggested_from_the_open_missions(world: World) -> None:
+    coord = world.coordinator()
+    mission_id = await world.post_mission(coord)
+    interaction = await world.fake.autocomplete(coord.user, "match", "tri")
+    await world.settle(interaction)
+    answer = world.fake.calls_of("POST", rf"/interactions/{interaction}/[^/]+/callback")[-1]
+    assert answer.body["type"] == 8
+    choices = answer.body["data"]["choices"]
+    assert choices == [{"name": f"#{mission_id} Tri alimentaire", "value": str(mission_id)}]
+    assert {c["name"]: c for c in world.fake.commands}["match"]["options"][0]["autocomplete"]
+
+
+async def test_a_member_with_the_coordinator_role_posts_missions(world: World) -> None:
+    world.settings = dataclasses.replace(world.settings, discord_coordinator_role="coordination")
+    await world.restart()
+    iris = world.person(71, "Iris")
+    await world.settle(
+        await world.fake.slash(iris.user, "mission", MISSION, roles=[str(COORDINATION_ROLE)])
+    )
+    assert world.channel_messages[-1].find_button("Publier") is not None
+    jules = world.person(72, "Jules")
+    await jules.say(f"/mission {MISSION}", in_group=True)
+    assert world.channel_messages[-1].find_button("Publier") is None, "not a coordinator"
+
+
+async def test_a_deleted_card_is_posted_again(world: World) -> None:
+    coord, kim = world.coordinator(), world.person(81, "Kim")
+    await onboard(kim)
+    mission_id = await world.post_mission(coord)
+    old = world.card(mission_id)
+    old.deleted = True  # someone with Manage Messages deleted it
+    await kim.say(f"/start m{mission_id}")
+    new = world.card(mission_id)
+    assert new is not old and "1/3 inscrits" in new.content
+    refused = world.fake.calls_of("PATCH", rf"/channels/\d+/messages/{old.id}")
+    assert refused and refused[-1].status == 404
+
+
+# --- limits ----------------------------------------------------------------------------
+
+
+async def test_long_text_and_many_buttons_are_split_and_mentions_neutralised(
+    world: World,
+) -> None:
+    lines = [f"ligne {i:04d} @everyone " + "é" * 40 for i in range(100)]
+    text = "\n".join(lines)
+    keyboard = tuple(
+        tuple(Button(f"B{r}-{c}" + "x" * 90, f"x:{r}:{c}") for c in range(7)) for r in range(4)
+    )
+    chat = ChatRef("discord", str(CHANNEL_ID), ChatKind.GROUP)
+    ref = await world.outlet.perform(SendMessage(chat, text, keyboard))
+    parts = world.channel_messages
+    assert ref is not None and len(parts) == 5, [len(p.content) for p in parts]
+    texts = [p for p in parts if p.content]
+    assert all(len(p.content) <= 2000 for p in texts) and len(texts) == 4
+    assert "@everyone" not in "".join(p.content for p in parts)
+    joined = "\n".join(p.content for p in texts).replace("@\u200b", "@")
+    assert joined == text
+    assert all(p.allowed_mentions == {"parse": []} for p in parts)
+    assert [len(p.buttons) for p in parts if p.buttons] == [19, 9], "rows of 7 cut in 5 + 2"
+    assert all(len(b["label"]) <= 80 for p in parts for b in p.buttons)
+    assert ref.message_id == str(texts[-1].id)
+
+
+def test_a_custom_id_over_100_characters_is_refused() -> None:
+    with pytest.raises(DeliveryError):
+        button_pages(((Button("ok", "x" * 101),),))
+    assert button_pages(((Button("a", "a"),) * 6,)) == [[[("a", "a")] * 5, [("a", "a")]]]
+
+
+async def test_a_wrong_token_stops_the_platform_with_a_clear_error(
+    fake: FakeDiscord, sqlite_url: str
+) -> None:
+    settings = Settings(
+        database_url=sqlite_url,
+        discord_token="Wrong.Token.ForTests_0123456789",
+        discord_api_base_url=fake.base_url,
+    )
+    store = Store(sqlite_url)
+    try:
+        core = Core(Services.build(store, settings, Clock()))
+        with pytest.raises(Exception, match="Improper token"):  # discord.LoginFailure
+            await DiscordPlatform(settings).run(core, asyncio.Event())
+        assert "discord" not in core.outlets
+    finally:
+        await store.close()
+
+
+# --- configuration ----------------------------------------------------------------------
+
+
+def test_discord_settings_are_read_and_start_the_adapter() -> None:
+    settings = load_settings(
+        {
+            "DISCORD_TOKEN": TOKEN,
+            "DISCORD_API_BASE_URL": "http://127.0.0.1:9/api/v10",
+            "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway",
+            "DISCORD_GUILD_IDS": "123, 456",
+            "DISCORD_COORDINATOR_ROLE": "Coordination",
+        },
+        dotenv=None,
+    )
+    assert settings.discord_guild_ids == (123, 456)
+    assert settings.discord_coordinator_role == "Coordination"
+    assert [p.name for p in _platforms(settings)] == ["discord"]
+    with pytest.raises(ConfigError, match="DISCORD_GUILD_IDS"):
+        load_settings({"DISCORD_GUILD_IDS": "abc"}, dotenv=None)
+    with pytest.raises(ConfigError, match="DISCORD_GATEWAY_URL"):
+        load_settings({"DISCORD_GATEWAY_URL": "http://x"}, dotenv=None)
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
+        DiscordPlatform(Settings(discord_token="short"))
