@@ -33,6 +33,7 @@ class Policy:
     quiet_after_days: int = 60  # one gentle word after this long without activity (0: never)
     series_weeks_ahead: int = 4  # weekly series: occurrences published this far ahead
     series_months_ahead: int = 2  # monthly series
+    hourly_value_eur: float = 14.0  # valuation of one hour of volunteering in the stats
 
     @classmethod
     def of(cls, settings: dict[str, Any]) -> Policy:

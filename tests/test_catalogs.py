@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.engagement import PERIODS
 from bot.features.missions import _STEPS, EDIT_FIELDS
 from bot.features.onboarding import PARTS
 from bot.features.settings import _BOUNDS as SETTING_BOUNDS
@@ -43,6 +44,7 @@ FAMILIES: dict[str, set[str]] = {
     "part.": set(PARTS),
     "reason.": {kind for kind in REASON_KINDS if kind != "skill"},  # a skill shows its label
     "settings.": set(SETTING_BOUNDS),
+    "stats.period_": set(PERIODS),
 }
 
 

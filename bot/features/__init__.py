@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.features import (
+    exports,
     general,
     invitations,
     mission_changes,
@@ -10,12 +11,14 @@ from bot.features import (
     nudges,
     onboarding,
     pause,
+    privacy,
     proposals,
     reminders,
     roles,
     series,
     settings,
     signups,
+    stats,
     waitlist,
 )
 from bot.router import Router
@@ -38,3 +41,6 @@ def register_all(router: Router) -> None:
     nudges.register(router)
     pause.register(router)
     settings.register(router)
+    privacy.register(router)
+    stats.register(router)
+    exports.register(router)

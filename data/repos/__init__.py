@@ -17,6 +17,8 @@ from data.repos.offsets import OffsetRepo
 from data.repos.orgs import OrgRepo
 from data.repos.outbox import OutboxRepo
 from data.repos.people import PeopleRepo
+from data.repos.privacy import PrivacyRepo
+from data.repos.reports import ReportRepo
 from data.repos.series import SeriesRepo
 from data.repos.tasks import TaskRepo
 
@@ -41,3 +43,5 @@ class Tx:
         self.offsets = OffsetRepo(conn, lock_rows=lock_rows)
         self.series = SeriesRepo(conn, lock_rows=lock_rows)
         self.activity = ActivityRepo(conn)
+        self.privacy = PrivacyRepo(conn)
+        self.reports = ReportRepo(conn)
