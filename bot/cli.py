@@ -29,6 +29,8 @@ Start here:
   mainforte demo         play a scripted scenario (30 volunteers, 3 missions)
                          on a temporary database and print the conversation.
   mainforte db upgrade   create or upgrade the database schema (run does it too).
+  mainforte train        learn from invitation outcomes (the bot also does it weekly).
+  mainforte export ...   CSV exports of hours and missions for the annual report.
 
 Settings come from environment variables or ./mainforte.toml (see .env.example).
 """
@@ -47,6 +49,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.set_defaults(db_parser=db)
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply the migrations up to the latest schema")
+    sub.add_parser(
+        "train",
+        help="learn from invitation outcomes; keep each association's model only if it "
+        "beats the weighted score (also done weekly by the bot)",
+    )
+    export = sub.add_parser("export", help="write a CSV export (hours or missions) to a file")
+    export.add_argument("kind", choices=("hours", "missions"))
+    export.add_argument("--out", required=True, metavar="FILE", help="the CSV file to write")
+    export.add_argument("--org", type=int, help="the association's id (when there are several)")
     return parser
 
 
@@ -57,14 +68,36 @@ def _platforms(settings: Settings) -> list[Platform]:
 
         platforms.append(TelegramPlatform(settings))
     if settings.discord_token:
-        raise ConfigError(
-            "DISCORD_TOKEN: the Discord adapter is not in this version yet; unset it to use the terminal chat"
-        )
+        from adapters.discord import DiscordPlatform
+
+        platforms.append(DiscordPlatform(settings))
     if not platforms:
         from adapters.terminal import TerminalChat
 
         platforms.append(TerminalChat())
     return platforms
+
+
+async def _train(settings: Settings) -> None:
+    """Retrain every association's acceptance model now and say what was decided."""
+    from bot.learning import describe, train_organisation
+    from data.repos._util import utcnow
+    from data.store import Store
+
+    store = Store(settings.database_url)
+    try:
+        await store.migrate()
+        async with store.transaction() as tx:
+            org_ids = await tx.orgs.all_ids()
+        for org_id in org_ids:
+            async with store.transaction() as tx:
+                org = await tx.orgs.get(org_id)
+                evaluation = await train_organisation(tx, org_id, utcnow())
+            print(f"{org.name if org else org_id}: {describe(evaluation)}")
+        if not org_ids:
+            print("No association yet: nothing to learn from.")
+    finally:
+        await store.close()
 
 
 async def _upgrade(settings: Settings) -> None:
@@ -100,6 +133,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             configure_logging(settings, quiet=True)
             return asyncio.run(play_demo(settings))
+        elif args.command == "train":
+            configure_logging(settings, quiet=True)
+            asyncio.run(_train(settings))
+        elif args.command == "export":
+            from bot.exports import export_to_file
+
+            configure_logging(settings, quiet=True)
+            return asyncio.run(
+                export_to_file(
+                    settings.database_url, settings.language, args.kind, args.out, args.org
+                )
+            )
         elif args.command == "db":
             if args.db_command != "upgrade":
                 db_parser.print_help()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot import learning
 from data.records import MissionSkill, SignupStatus
@@ -122,3 +123,32 @@ async def test_retraining_is_planned_weekly_per_organisation(sqlite_url: str) ->
         assert pending[0].due_at == datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
     finally:
         await store.close()
+
+
+def test_the_train_command_reports_the_measure_for_both_and_the_decision(tmp_path: Path) -> None:
+    import asyncio
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+
+    async def seed() -> None:
+        store = Store(url)
+        await store.migrate()
+        await _history(store, 400, learnable=True)
+        await store.close()
+
+    asyncio.run(seed())
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "train"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Asso: 400 examples; ROC AUC learned" in result.stdout
+    assert "learned model used (better)" in result.stdout

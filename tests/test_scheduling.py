@@ -300,3 +300,14 @@ async def test_short_mission_alert_waits_for_the_end_of_quiet_hours(bot: Bot) ->
     await run(bot, hours=1)
     assert f"« Tri » ({'samedi 5 décembre, 08:00–10:00'}) n'a que 0/3 inscrits" in coord.last
     assert mission_id == 1
+
+
+async def test_the_weekly_suggestion_can_be_tuned_or_turned_off(bot: Bot) -> None:
+    admin = bot.person("admin", "Agnès")
+    await admin.say("/settings digest_size 0", in_group=True)
+    assert "digest_size = 0" in bot.group_messages[-1].text
+    await admin.say("/settings digest_weekday 7", in_group=True)
+    assert "Valeur impossible pour digest_weekday" in bot.group_messages[-1].text
+    async with bot.store.transaction() as tx:
+        org = await tx.orgs.get(1)
+    assert org is not None and org.settings["digest_size"] == 0

@@ -25,6 +25,14 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "quiet_start": (0, 23),
     "quiet_end": (0, 23),
     "max_invitations_per_week": (1, 14),
+    "hourly_value_eur": (0, 1000),
+    "digest_size": (0, 5),
+    "digest_weekday": (0, 6),
+    "digest_hour": (0, 23),
+    "digest_days_ahead": (1, 60),
+    "quiet_after_days": (0, 365),
+    "series_weeks_ahead": (1, 12),
+    "series_months_ahead": (1, 6),
 }
 
 
