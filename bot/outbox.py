@@ -61,11 +61,13 @@ async def queue_private(
     org_id: int | None = None,
     buttons_of: Callable[[str], Keyboard] | None = None,
     not_before: datetime | None = None,
+    valid_until: datetime | None = None,
     **params: Any,
 ) -> bool:
     """Queue a private message to a volunteer, in their language, on their latest identity.
 
-    `buttons_of(lang)` builds the keyboard in the recipient's language.
+    `buttons_of(lang)` builds the keyboard in the recipient's language. A message still
+    waiting at `valid_until` (the invitation expired, the mission started) is dropped.
     Returns False when the key was already queued or the person cannot be reached.
     """
     volunteer = await tx.people.get(volunteer_id)
@@ -88,6 +90,7 @@ async def queue_private(
             "language": lang,
             "text": text,
             "buttons": _keyboard_to_json(buttons),
+            "valid_until": valid_until.isoformat() if valid_until else None,
         },
     )
 
@@ -122,7 +125,8 @@ async def queue_card_refresh(tx: Tx, mission_id: int) -> None:
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     item: OutboxItem
-    action: Action | None  # None: nothing to do any more (mark sent)
+    action: Action | None  # None: nothing to do any more (mark sent, or dropped)
+    dropped: str | None = None
 
 
 class OutboxDelivery:
@@ -158,6 +162,9 @@ class OutboxDelivery:
 
     async def _prepare(self, tx: Tx, item: OutboxItem) -> _Prepared:
         p = item.payload
+        valid_until = p.get("valid_until")
+        if valid_until and datetime.fromisoformat(valid_until) <= self._services.clock():
+            return _Prepared(item, None, "too late: it became pointless while waiting")
         if item.kind == "private":
             user = UserRef(item.platform, p["user_id"], p["display_name"], p.get("language"))
             action: Action = SendPrivate(user, p["text"], _keyboard_from_json(p["buttons"]))
@@ -187,7 +194,11 @@ class OutboxDelivery:
         store = self._services.store
         if action is None:
             async with store.transaction() as tx:
-                await tx.outbox.mark_sent(item.id)
+                if entry.dropped:
+                    _log.info("notification %s dropped: %s", item.idempotency_key, entry.dropped)
+                    await tx.outbox.mark_dropped(item.id, entry.dropped)
+                else:
+                    await tx.outbox.mark_sent(item.id)
             return True
         outlet = self._outlets.get(item.platform)
         if outlet is None:

@@ -311,3 +311,25 @@ async def test_the_weekly_suggestion_can_be_tuned_or_turned_off(bot: Bot) -> Non
     async with bot.store.transaction() as tx:
         org = await tx.orgs.get(1)
     assert org is not None and org.settings["digest_size"] == 0
+
+
+async def test_an_invitation_still_waiting_when_it_expires_is_dropped_not_sent_late(
+    bot: Bot,
+) -> None:
+    coord = bot.person("coord")
+    vera = await member(bot, "vera", "Vera")
+    mission_id = await post_mission(bot, coord, MISSION)
+    bot.clock.advance(hours=12, minutes=30)  # Sunday 22:30: the invitation waits for 09:00
+    await coord.say(f"/invite {mission_id}")
+    bot.core.detach("memory")  # the platform is down all night and past the deadline
+    bot.clock.advance(days=1)
+    bot.core.attach(bot.outlet)
+    await bot.core.delivery.flush()
+    assert "Une mission" not in vera.texts()
+    async with bot.store.connection() as conn:
+        status = (
+            await conn.execute(
+                select(outbox.c.status).where(outbox.c.idempotency_key.startswith("invite:"))
+            )
+        ).scalar_one()
+    assert status == "dropped"

@@ -89,6 +89,7 @@ async def invite(
             "invite.text",
             org_id=mission.org_id,
             not_before=send_at,
+            valid_until=expires,
             name=volunteer.display_name if volunteer else "",
             title=mission.title,
             when=await mission_when(tx, services, mission, lang),

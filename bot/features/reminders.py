@@ -121,6 +121,7 @@ async def _reminder(job: Job) -> None:
             f"{job.task.key}:{signup.volunteer_id}",
             "reminder.text",
             org_id=mission.org_id,
+            valid_until=mission.starts_at,
             title=mission.title,
             when=await mission_when(tx, services, mission, lang),
             place=mission.place or "—",

@@ -64,6 +64,7 @@ async def offer_free_places(
             f"offer:{signup.id}:{deadline.isoformat()}",
             "waitlist.offer",
             org_id=mission.org_id,
+            valid_until=deadline,
             title=mission.title,
             when=await mission_when(tx, services, mission, lang),
             place=mission.place or "—",
