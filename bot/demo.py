@@ -180,9 +180,11 @@ async def _scenario(t: _Transcript, platform: MemoryPlatform) -> None:
     t.act(people[25], "répond : « je peux venir aussi ? »")
     await people[25].reply(card, "je peux venir aussi ?")
 
-    t.title("Un désistement, et la première de la liste d'attente est promue")
+    t.title("Un désistement : la place est proposée au premier de la liste d'attente")
     t.act(people[13], "répond : « finalement je peux pas, désolé »")
     await people[13].reply(card, "finalement je peux pas, désolé")
+    t.act(people[29], "[Je confirme] (la place lui est réservée quelques heures)")
+    await people[29].press("Je confirme")
 
     t.title("Les missions ouvertes")
     t.act(people[1], "/missions")
