@@ -32,7 +32,7 @@ Start here:
   mainforte train        learn from invitation outcomes (the bot also does it weekly).
   mainforte export ...   CSV exports of hours and missions for the annual report.
 
-Settings come from environment variables or ./mainforte.toml (see .env.example).
+Settings come from environment variables, ./.env or ./mainforte.toml (see .env.example).
 """
 
 
