@@ -193,4 +193,5 @@ async def my_missions(ctx: Context, _args: str) -> None:
         )
         lines.append(ctx.t(key, id=mission.id, title=mission.title, when=when))
         buttons.append((ctx.button("mymissions.withdraw", f"w:{mission.id}", id=mission.id),))
+    lines.append(ctx.t("mymissions.calendar_hint"))
     ctx.say_private("\n".join(lines), buttons=tuple(buttons[:10]))
