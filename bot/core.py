@@ -225,6 +225,9 @@ class Core:
             state = await ctx.dialog()
             flow = self.router.flows.get(state.flow) if state else None
             if flow is None:
+                hook = self.router.private_text
+                if hook is not None and await hook(ctx, event.text):
+                    return
                 ctx.reply("general.not_understood")
                 return
             await flow.on_text(ctx, event.text)

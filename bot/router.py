@@ -9,11 +9,21 @@ from bot.context import Context
 from bot.scheduler import TaskHandler
 from data.records import Role
 
-__all__ = ["ButtonHandler", "CommandHandler", "CommandSpec", "Flow", "Router", "TextHandler"]
+__all__ = [
+    "ButtonHandler",
+    "CommandHandler",
+    "CommandSpec",
+    "Flow",
+    "PrivateTextHandler",
+    "Router",
+    "TextHandler",
+]
 
 CommandHandler = Callable[[Context, str], Awaitable[None]]
 ButtonHandler = Callable[[Context, str], Awaitable[None]]
 TextHandler = Callable[[Context, str], Awaitable[None]]
+# Free private text outside any dialog; True when it was answered.
+PrivateTextHandler = Callable[[Context, str], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +51,7 @@ class Router:
         self.buttons: dict[str, ButtonHandler] = {}
         self.flows: dict[str, Flow] = {}
         self.group_reply: TextHandler | None = None
+        self.private_text: PrivateTextHandler | None = None
         self.tasks: dict[str, TaskHandler] = {}
 
     def command(

@@ -39,6 +39,7 @@ __all__ = [
     "chat_spaces",
     "consents",
     "conversations",
+    "faq_entries",
     "identities",
     "interactions",
     "invitations",
@@ -384,4 +385,18 @@ tasks = Table(
     _ts("done_at"),
     CheckConstraint("status IN ('pending', 'done', 'dropped')", name="status"),
     Index("ix_tasks_status_due", "status", "due_at"),
+)
+
+# Answers to frequent questions, kept by an organisation's coordinators. A question may
+# hold several phrasings separated by " / " (see bot.faqmatch).
+faq_entries = Table(
+    "faq_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("created_by", ForeignKey("volunteers.id", ondelete="SET NULL")),
+    _ts("created_at", nullable=False),
+    Index("ix_faq_entries_org", "org_id"),
 )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.features import (
+    agenda,
     exports,
+    faq,
     general,
     invitations,
     mission_changes,
@@ -44,3 +46,5 @@ def register_all(router: Router) -> None:
     privacy.register(router)
     stats.register(router)
     exports.register(router)
+    agenda.register(router)
+    faq.register(router)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from data.repos._util import utcnow
 from data.repos.activity import ActivityRepo
 from data.repos.conversations import ConversationRepo
+from data.repos.faq import FaqRepo
 from data.repos.interactions import InteractionRepo
 from data.repos.invitations import InvitationRepo
 from data.repos.missions import MissionRepo
@@ -45,3 +46,4 @@ class Tx:
         self.activity = ActivityRepo(conn)
         self.privacy = PrivacyRepo(conn)
         self.reports = ReportRepo(conn)
+        self.faq = FaqRepo(conn)
