@@ -38,7 +38,7 @@ class Tx:
         self.missions = MissionRepo(conn, lock_rows=lock_rows)
         self.outbox = OutboxRepo(conn, lock_rows=lock_rows, clock=clock)
         self.conversations = ConversationRepo(conn)
-        self.interactions = InteractionRepo(conn)
+        self.interactions = InteractionRepo(conn, clock)
         self.tasks = TaskRepo(conn, lock_rows=lock_rows, clock=clock)
         self.invitations = InvitationRepo(conn, lock_rows=lock_rows)
         self.offsets = OffsetRepo(conn, lock_rows=lock_rows)

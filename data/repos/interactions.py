@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +16,9 @@ __all__ = ["InteractionRepo"]
 
 
 class InteractionRepo:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, clock: Callable[[], datetime] = utcnow) -> None:
         self._conn = conn
+        self._clock = clock  # the bot's clock, so "recent activity" means the same everywhere
 
     async def log(
         self,
@@ -35,7 +37,7 @@ class InteractionRepo:
                 mission_id=mission_id,
                 kind=kind,
                 detail=detail,
-                at=at or utcnow(),
+                at=at or self._clock(),
             )
         )
 
