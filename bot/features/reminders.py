@@ -11,6 +11,7 @@ from bot import learning
 from bot.cards import mission_when
 from bot.context import Context, UserError
 from bot.events import Button, Keyboard
+from bot.features.waitlist import own_signup
 from bot.outbox import queue_private
 from bot.policy import Policy
 from bot.router import Flow, Router
@@ -192,13 +193,7 @@ async def _followup(job: Job) -> None:
 async def _own_signup(
     ctx: Context, ref: str, statuses: tuple[SignupStatus, ...]
 ) -> tuple[Mission, int]:
-    if not ref.isdigit() or len(ref) > 9:
-        raise UserError("errors.stale_button")
-    signup = await ctx.tx.missions.signup_by_id(int(ref))
-    if signup is None or signup.volunteer_id != ctx.volunteer.id:
-        raise UserError("errors.not_your_button")
-    mission = await ctx.tx.missions.get(signup.mission_id, for_update=True)
-    assert mission is not None
+    signup, mission = await own_signup(ctx, ref)
     if signup.status not in statuses:
         raise UserError("errors.stale_button")
     return mission, signup.id

@@ -14,10 +14,10 @@ from bot.policy import Policy
 from bot.router import Router
 from bot.scheduler import Job
 from bot.services import Services
-from data.records import Mission, MissionStatus, SignupStatus
+from data.records import Mission, MissionStatus, Signup, SignupStatus
 from data.repos import Tx
 
-__all__ = ["offer_free_places", "register"]
+__all__ = ["offer_free_places", "own_signup", "register"]
 
 
 def register(router: Router) -> None:
@@ -94,15 +94,23 @@ def _offer_buttons(services: Services, lang: str, *, signup_id: int) -> Keyboard
     )
 
 
-async def _offer_button(ctx: Context, payload: str) -> None:
-    answer, _, ref = payload.partition(":")
-    if answer not in ("y", "n") or not ref.isdigit() or len(ref) > 9:
+async def own_signup(ctx: Context, ref: str) -> tuple[Signup, Mission]:
+    """The sign-up named in a button's data, if it is the presser's, with its mission locked."""
+    if not ref.isdigit() or len(ref) > 9:
         raise UserError("errors.stale_button")
     signup = await ctx.tx.missions.signup_by_id(int(ref))
     if signup is None or signup.volunteer_id != ctx.volunteer.id:
         raise UserError("errors.not_your_button")
     mission = await ctx.tx.missions.get(signup.mission_id, for_update=True)
     assert mission is not None
+    return signup, mission
+
+
+async def _offer_button(ctx: Context, payload: str) -> None:
+    answer, _, ref = payload.partition(":")
+    if answer not in ("y", "n"):
+        raise UserError("errors.stale_button")
+    signup, mission = await own_signup(ctx, ref)
     if signup.status is SignupStatus.CONFIRMED:
         raise UserError("signup.already", title=mission.title)
     if signup.status is not SignupStatus.OFFERED:
