@@ -21,6 +21,8 @@ from bot.events import (
     ButtonPress,
     Command,
     Event,
+    FileShared,
+    FormSubmitted,
     LocationShared,
     MemberJoined,
     MessageRef,
@@ -200,6 +202,18 @@ class Core:
                 await self._text(ctx, event)
             case LocationShared():
                 await features.onboarding.save_location(ctx, event.latitude, event.longitude)
+            case FileShared():
+                if self.router.file_shared is None:
+                    raise UserError("errors.file_not_expected")
+                await self.router.file_shared(ctx, event.filename, event.content, event.caption)
+            case FormSubmitted():
+                form = self.router.forms.get(event.form)
+                if form is None:
+                    raise UserError("errors.stale_button")
+                values = dict(event.values)
+                if any(len(value) > MAX_TEXT for value in values.values()):
+                    raise UserError("errors.too_long", limit=MAX_TEXT)
+                await form(ctx, values)
             case MemberJoined() | BotAdded():
                 await features.general.greet(ctx)
             case _:
@@ -234,3 +248,5 @@ class Core:
             return
         if event.reply_to is not None and self.router.group_reply is not None:
             await self.router.group_reply(ctx, event.text)
+        elif event.mentions_bot and self.router.group_mention is not None:
+            await self.router.group_mention(ctx, event.text)

@@ -102,6 +102,7 @@ class Text:
     text: str
     reply_to: MessageRef | None = None
     is_chat_admin: bool = False
+    mentions_bot: bool = False  # in a group: the bot was @mentioned (a question to it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,40 @@ class LocationShared:
     is_chat_admin: bool = False
 
 
-Event = Command | Text | ButtonPress | MemberJoined | BotAdded | LocationShared
+@dataclass(frozen=True, slots=True)
+class FileShared:
+    """The person sent a file (a document or an attachment), already downloaded by the
+    adapter within its size limit. `caption` is the text sent with it, if any."""
+
+    user: UserRef
+    chat: ChatRef
+    filename: str
+    content: bytes = field(repr=False)
+    caption: str = ""
+    is_chat_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FormSubmitted:
+    """A filled form (a Discord modal): `values` maps each field key to its text."""
+
+    user: UserRef
+    chat: ChatRef
+    form: str
+    values: tuple[tuple[str, str], ...]
+    is_chat_admin: bool = False
+
+
+Event = (
+    Command
+    | Text
+    | ButtonPress
+    | MemberJoined
+    | BotAdded
+    | LocationShared
+    | FileShared
+    | FormSubmitted
+)
 
 
 # --- actions ----------------------------------------------------------------

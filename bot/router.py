@@ -13,7 +13,9 @@ __all__ = [
     "ButtonHandler",
     "CommandHandler",
     "CommandSpec",
+    "FileHandler",
     "Flow",
+    "FormHandler",
     "PrivateTextHandler",
     "Router",
     "TextHandler",
@@ -24,6 +26,10 @@ ButtonHandler = Callable[[Context, str], Awaitable[None]]
 TextHandler = Callable[[Context, str], Awaitable[None]]
 # Free private text outside any dialog; True when it was answered.
 PrivateTextHandler = Callable[[Context, str], Awaitable[bool]]
+# A file sent to the bot: (context, filename, content, caption).
+FileHandler = Callable[[Context, str, bytes, str], Awaitable[None]]
+# A submitted form: (context, field values by key).
+FormHandler = Callable[[Context, dict[str, str]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,9 @@ class Router:
         self.flows: dict[str, Flow] = {}
         self.group_reply: TextHandler | None = None
         self.private_text: PrivateTextHandler | None = None
+        self.group_mention: TextHandler | None = None
+        self.file_shared: FileHandler | None = None
+        self.forms: dict[str, FormHandler] = {}
         self.tasks: dict[str, TaskHandler] = {}
 
     def command(
@@ -84,6 +93,12 @@ class Router:
             raise ValueError(f"flow {flow.name} registered twice")
         self.flows[flow.name] = flow
         self.button(flow.name, flow.on_button)
+
+    def form(self, name: str, handler: FormHandler) -> None:
+        """Handle submissions of the form `name` (see bot.forms for the field lists)."""
+        if name in self.forms:
+            raise ValueError(f"form {name!r} registered twice")
+        self.forms[name] = handler
 
     def task(self, kind: str, handler: TaskHandler) -> None:
         """Handle due tasks of `kind` (see bot.scheduler)."""
