@@ -50,7 +50,9 @@ class Settings:
     discord_gateway_url: str | None = None
     discord_guild_ids: tuple[int, ...] = ()
     discord_coordinator_role: str | None = None
+    discord_admin_role: str | None = None
     outbox_sweep_seconds: float = 30.0
+    claim_lease_seconds: float = 120.0
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -84,7 +86,9 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "discord_gateway_url": ("DISCORD_GATEWAY_URL", "discord_gateway_url"),
     "discord_guild_ids": ("DISCORD_GUILD_IDS", "discord_guild_ids"),
     "discord_coordinator_role": ("DISCORD_COORDINATOR_ROLE", "discord_coordinator_role"),
+    "discord_admin_role": ("DISCORD_ADMIN_ROLE", "discord_admin_role"),
     "outbox_sweep_seconds": ("MAINFORTE_OUTBOX_SWEEP_SECONDS", "outbox_sweep_seconds"),
+    "claim_lease_seconds": ("MAINFORTE_CLAIM_LEASE_SECONDS", "claim_lease_seconds"),
 }
 
 
@@ -254,7 +258,9 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "discord_gateway_url": _ws_url,
     "discord_guild_ids": _snowflakes,
     "discord_coordinator_role": _optional_text,
+    "discord_admin_role": _optional_text,
     "outbox_sweep_seconds": _positive_float,
+    "claim_lease_seconds": _positive_float,
 }
 
 

@@ -1,8 +1,11 @@
 """Durable notifications: queued in the deciding transaction, delivered after it commits.
 
-A notification is a row with an idempotency key. `OutboxDelivery.flush` sends
-the due rows and marks each one sent right after the platform accepts it, so a
-crash can repeat at most the one message in flight, and never forgets one.
+A notification is a row with an idempotency key. `OutboxDelivery.flush` claims
+the due rows for this worker with a lease, sends them with no transaction open,
+and marks each one sent right after the platform accepts it, so a crash can
+repeat at most the one message in flight, and never forgets one: once the dead
+worker's lease runs out, another worker (or the restarted one) takes its rows.
+Several workers share one database this way without sending a message twice.
 Mission cards are rendered at delivery time from the current state, so a late
 or repeated card edit always shows the truth.
 """
@@ -11,9 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot import cards
@@ -35,12 +41,23 @@ from bot.services import Services
 from data.records import Mission, OutboxItem
 from data.repos import Tx
 
-__all__ = ["OutboxDelivery", "queue_card_post", "queue_card_refresh", "queue_private"]
+__all__ = [
+    "OutboxDelivery",
+    "queue_card_post",
+    "queue_card_refresh",
+    "queue_private",
+    "worker_identity",
+]
 
 _log = logging.getLogger(__name__)
 
 GIVE_UP_AFTER = 8
 BATCH = 50
+
+
+def worker_identity() -> str:
+    """Who claims the rows: host, process and a random tag (a reused pid is another worker)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def _keyboard_to_json(buttons: Keyboard) -> list[list[dict[str, str]]]:
@@ -130,15 +147,34 @@ class _Prepared:
 
 
 class OutboxDelivery:
-    """Sends due notifications through the attached outlets."""
+    """Sends due notifications through the attached outlets, as one worker among several.
+
+    `worker` names this worker in its claims (default: `worker_identity()`); a claim lasts
+    `lease` seconds (default: the `claim_lease_seconds` setting) and is renewed while a
+    batch takes longer than half of it.
+    """
 
     def __init__(
-        self, services: Services, outlets: Mapping[str, Outlet], pacer: Pacer | None = None
+        self,
+        services: Services,
+        outlets: Mapping[str, Outlet],
+        pacer: Pacer | None = None,
+        *,
+        worker: str | None = None,
+        lease: float | None = None,
     ) -> None:
         self._services = services
         self._outlets = outlets
         self._lock = asyncio.Lock()
         self.pacer = pacer or Pacer()
+        self.worker = worker or worker_identity()
+        seconds = lease if lease is not None else services.settings.claim_lease_seconds
+        self.lease = timedelta(seconds=seconds)
+
+    @property
+    def platforms(self) -> list[str]:
+        """The platforms this worker can deliver to now (their outlets are attached)."""
+        return list(self._outlets.keys())
 
     async def flush(self) -> int:
         """Deliver everything due now; return how many were sent."""
@@ -146,19 +182,51 @@ class OutboxDelivery:
         async with self._lock:
             while True:
                 store = self._services.store
+                now = self._services.clock()
                 async with store.transaction() as tx:
-                    items = await tx.outbox.due(self._services.clock(), BATCH, self._outlets.keys())
+                    items = await tx.outbox.claim(
+                        now, self.worker, self.lease, BATCH, self._outlets.keys()
+                    )
                     prepared = [await self._prepare(tx, item) for item in items]
                     prepared = _coalesce_card_edits(prepared)
                 if not items:
                     return sent
+                held = {item.id for item in items}
+                renew_at = now + self.lease / 2
                 progressed = False
-                for entry in prepared:
-                    done = await self._deliver(entry)
-                    sent += int(done and entry.action is not None)
-                    progressed = progressed or done
+                try:
+                    for entry in prepared:
+                        if self._services.clock() >= renew_at:
+                            held = await self._renew(held)
+                            renew_at = self._services.clock() + self.lease / 2
+                        if entry.item.id not in held:
+                            continue  # our lease ran out and another worker took it
+                        done = await self._deliver(entry)
+                        held.discard(entry.item.id)
+                        sent += int(done and entry.action is not None)
+                        progressed = progressed or done
+                finally:
+                    await self._release(held)
                 if not progressed:
                     return sent
+
+    async def _renew(self, held: set[int]) -> set[int]:
+        """Extend the claim on the rows not delivered yet; those we still hold."""
+        async with self._services.store.transaction() as tx:
+            still = await tx.outbox.renew(held, self.worker, self._services.clock(), self.lease)
+        if lost := held - still:
+            _log.warning("claim on %d notification(s) lapsed; another worker has them", len(lost))
+        return still
+
+    async def _release(self, held: set[int]) -> None:
+        """Give back what this batch did not get to (an error, a shutdown), for anyone now."""
+        if not held:
+            return
+        try:
+            async with self._services.store.transaction() as tx:
+                await tx.outbox.release(held, self.worker)
+        except Exception:
+            _log.exception("could not give back %d claim(s); they lapse with the lease", len(held))
 
     async def _prepare(self, tx: Tx, item: OutboxItem) -> _Prepared:
         p = item.payload
@@ -176,32 +244,40 @@ class OutboxDelivery:
             mission = await tx.missions.get(int(p["mission_id"]))
             if mission is None:
                 return _Prepared(item, None)
-            text, buttons = await cards.render(tx, self._services, mission)
+            # Rendered now from the current state: a card waiting through a restart is
+            # drawn then, text and structure alike.
+            text, buttons, card = await cards.render_card(tx, self._services, mission)
             if item.kind == "card_post":
                 if mission.card_message_id is not None:
                     return _Prepared(item, None)
                 chat = ChatRef(item.platform, p["chat_id"], ChatKind.GROUP, p.get("title"))
-                return _Prepared(item, SendMessage(chat, text, buttons))
+                return _Prepared(item, SendMessage(chat, text, buttons, card=card))
             if mission.card_chat_id is None or mission.card_message_id is None:
                 return _Prepared(item, None)  # the post itself will show the current state
             ref = MessageRef(item.platform, mission.card_chat_id, mission.card_message_id)
-            return _Prepared(item, EditMessage(ref, text, buttons))
+            return _Prepared(item, EditMessage(ref, text, buttons, card=card))
         raise ValueError(f"unknown outbox kind {item.kind!r}")
 
     async def _deliver(self, entry: _Prepared) -> bool:
-        """Send one item and record the outcome; False when it must wait."""
+        """Send one claimed item and record the outcome; False when it must wait.
+
+        Every outcome is written only while this worker still holds the claim.
+        """
         item, action = entry.item, entry.action
         store = self._services.store
+        worker = self.worker
         if action is None:
             async with store.transaction() as tx:
                 if entry.dropped:
                     _log.info("notification %s dropped: %s", item.idempotency_key, entry.dropped)
-                    await tx.outbox.mark_dropped(item.id, entry.dropped)
+                    await tx.outbox.mark_dropped(item.id, entry.dropped, worker=worker)
                 else:
-                    await tx.outbox.mark_sent(item.id)
+                    await tx.outbox.mark_sent(item.id, worker=worker)
             return True
         outlet = self._outlets.get(item.platform)
         if outlet is None:
+            async with store.transaction() as tx:
+                await tx.outbox.release([item.id], worker)
             return False  # that platform is not running now; keep it for later
         await self.pacer.wait_for(item.platform, action)
         try:
@@ -215,11 +291,12 @@ class OutboxDelivery:
                     give_up_after=GIVE_UP_AFTER,
                     delay=exc.retry_after,
                     now=self._services.clock(),
+                    worker=worker,
                 )
             return False
         except Unreachable as exc:
             async with store.transaction() as tx:
-                await tx.outbox.mark_dropped(item.id, f"unreachable: {exc}")
+                await tx.outbox.mark_dropped(item.id, f"unreachable: {exc}", worker=worker)
                 if isinstance(action, SendPrivate):
                     await tx.people.mark_unreachable(item.platform, action.user.user_id)
             return True
@@ -236,10 +313,15 @@ class OutboxDelivery:
                     str(exc),
                     give_up_after=GIVE_UP_AFTER,
                     now=self._services.clock(),
+                    worker=worker,
                 )
             return False
         async with store.transaction() as tx:
-            await tx.outbox.mark_sent(item.id)
+            if not await tx.outbox.mark_sent(item.id, worker=worker):
+                # Our lease ran out during the send and another worker took the row over:
+                # it records the outcome (and may repeat this message).
+                _log.warning("notification %s sent after its claim lapsed", item.idempotency_key)
+                return True
             if item.kind == "card_post" and ref is not None:
                 await tx.missions.set_card(
                     int(item.payload["mission_id"]), ref.chat_id, ref.message_id
@@ -248,7 +330,8 @@ class OutboxDelivery:
 
     async def _repost_card(self, tx: Tx, item: OutboxItem) -> None:
         """The card was deleted in the chat: post it again (once per version)."""
-        await tx.outbox.mark_dropped(item.id, "card message gone")
+        if not await tx.outbox.mark_dropped(item.id, "card message gone", worker=self.worker):
+            return  # another worker holds the row now and deals with it
         mission = await tx.missions.get(int(item.payload["mission_id"]))
         if mission is None or mission.card_chat_id is None:
             return

@@ -3,7 +3,11 @@
 A task (a reminder, an invitation deadline, an offer to confirm, a follow-up) is
 written in the transaction of the decision that needs it. `TaskRunner.run_due`
 runs each due task in its own transaction, which also marks it done, so a crash
-at any point neither loses nor repeats a decision. `Scheduler` keeps one
+at any point neither loses nor repeats a decision. That transaction is the claim:
+on PostgreSQL the task's row stays locked until it commits (other workers skip it,
+then see it done), and a worker killed mid-task leaves it pending for the next
+sweep; a task handler only writes (messages go through the outbox), so no network
+call happens with the row locked. `Scheduler` keeps one
 APScheduler job at the next due time (tasks or delayed notifications) plus a
 periodic sweep, and is poked after every event so new tasks are seen at once.
 """
@@ -152,7 +156,12 @@ class Scheduler:
         if not self._aps.running or self._aps.state == STATE_PAUSED:
             return
         async with self._services.store.transaction() as tx:
-            candidates = [await tx.tasks.next_due_at(), await tx.outbox.next_due_at()]
+            candidates = [
+                await tx.tasks.next_due_at(),
+                # Only what this worker can send: another worker's platform or claim is no
+                # reason to wake (it would wake again at once, in a loop).
+                await tx.outbox.next_due_at(self._delivery.platforms),
+            ]
         due = [d for d in candidates if d is not None]
         if not due:
             return

@@ -1,10 +1,14 @@
 """A bot process for the crash test: its platform writes every private message to a log file.
 
-    python -m tests.crash_worker DATABASE_URL LOG_FILE wave|resume
+    python -m tests.crash_worker DATABASE_URL LOG_FILE wave|resume EPOCH [LEASE]
 
 `wave` has the coordinator ask for invitations to mission 1 and delivers them;
-`resume` (after a kill) delivers whatever is still due. Each delivered message is
-appended and fsynced before the outlet returns, as a platform that accepted it.
+`resume` (after a kill, or beside another worker) delivers whatever is still due,
+waiting for the claims of a killed worker to lapse, until nothing is pending. Each
+delivered message is appended and fsynced before the outlet returns, as a platform
+that accepted it. The bot's clock runs in real time from the harness start, counted
+from EPOCH (a `time.time()` every worker of a test shares), so leases taken by one
+process expire for the others; LEASE is the claim lease in seconds (default 1).
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ import asyncio
 import json
 import os
 import sys
+import time
+from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.core import Core
 from bot.events import Action, ChatKind, ChatRef, Command, MessageRef, SendPrivate, UserRef
 from bot.services import Services
 from data.store import Store
-from tests.harness import Clock
+from tests.harness import START
 
 PLATFORM = "memory"
 
@@ -45,18 +51,33 @@ class FileOutlet:
         return MessageRef(PLATFORM, chat.chat_id if chat else "?", str(self._ids))
 
 
-async def main(url: str, log: str, mode: str) -> None:
+class SharedClock:
+    """The harness start plus the real seconds since EPOCH: the same time in every worker."""
+
+    def __init__(self, epoch: float) -> None:
+        self._epoch = epoch
+
+    def __call__(self) -> datetime:
+        return START + timedelta(seconds=time.time() - self._epoch)
+
+
+async def main(url: str, log: str, mode: str, epoch: str, lease: str = "1") -> None:
     store = Store(url)
-    core = Core(Services.build(store, Settings(database_url=url), Clock()))
+    settings = Settings(database_url=url, claim_lease_seconds=float(lease))
+    core = Core(Services.build(store, settings, SharedClock(float(epoch))))
     core.attach(FileOutlet(log))
     if mode == "wave":
         coordinator = UserRef(PLATFORM, "coord", "Coralie", "fr")
         chat = ChatRef(PLATFORM, "coord", ChatKind.PRIVATE)
         await core.handle(Command(coordinator, chat, "invite", "1"))
-    while await core.delivery.flush():
-        pass
+    while True:
+        if not await core.delivery.flush():
+            async with store.transaction() as tx:
+                if not await tx.outbox.pending_count():
+                    break
+            await asyncio.sleep(0.05)  # another worker holds the rest, or a dead one did
     await store.close()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:4]))
+    asyncio.run(main(*sys.argv[1:6]))

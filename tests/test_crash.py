@@ -58,10 +58,11 @@ def _lines(log: Path) -> int:
     return len(log.read_text(encoding="utf-8").splitlines()) if log.exists() else 0
 
 
-def _worker(url: str, log: Path, mode: str) -> subprocess.Popen[bytes]:
+def _worker(url: str, log: Path, mode: str, epoch: float) -> subprocess.Popen[bytes]:
+    """A bot process (tests/crash_worker.py); workers of one test share `epoch`, their clock."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.crash_worker", url, str(log), mode],
+        [sys.executable, "-m", "tests.crash_worker", url, str(log), mode, str(epoch)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -90,11 +91,14 @@ async def test_kill_during_a_wave_loses_nothing_and_repeats_at_most_one_per_kill
 ) -> None:
     await _seed(sqlite_url)
     log = tmp_path / "delivered.jsonl"
+    epoch = time.time()
 
-    _kill_after(_worker(sqlite_url, log, "wave"), log, more=30)
+    # Each killed worker leaves its claimed batch behind: the next one takes it over once
+    # the claim's lease (1 s here) has run out.
+    _kill_after(_worker(sqlite_url, log, "wave", epoch), log, more=30)
     for _ in range(KILLS - 1):
-        _kill_after(_worker(sqlite_url, log, "resume"), log, more=40)
-    final = _worker(sqlite_url, log, "resume")
+        _kill_after(_worker(sqlite_url, log, "resume", epoch), log, more=40)
+    final = _worker(sqlite_url, log, "resume", epoch)
     assert final.wait(timeout=120) == 0, final.stderr.read().decode() if final.stderr else ""
 
     received = Counter(

@@ -1,7 +1,10 @@
 """The outbox: notifications written in the same transaction as the decision behind them.
 
 Each row has an idempotency key; writing the same key twice keeps the first.
-Delivery claims due rows, sends them, and marks them sent.
+Delivery claims due rows for one worker with a lease (`claimed_by`, `claimed_until`),
+sends them outside any transaction, and records the outcome only while it still holds
+the claim. Several workers on one database each take different rows; the rows of a
+worker that died are taken over once its lease runs out.
 """
 
 from __future__ import annotations
@@ -10,13 +13,13 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, case, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from data.records import OutboxItem
 from data.repos._util import utcnow
-from data.schema import outbox
+from data.schema import UTCDateTime, outbox
 
 __all__ = ["OutboxRepo"]
 
@@ -67,8 +70,9 @@ class OutboxRepo:
     async def due(
         self, now: datetime, limit: int = 50, platforms: Collection[str] | None = None
     ) -> list[OutboxItem]:
-        """Pending rows due at `now`, for `platforms` only when given (those running)."""
-        condition = (outbox.c.status == "pending") & (outbox.c.not_before <= now)
+        """Pending rows due at `now` and claimed by no live worker, for `platforms` only when
+        given (those running); locked, skipping locked ones, on PostgreSQL."""
+        condition = _claimable(now)
         if platforms is not None:
             condition = condition & outbox.c.platform.in_(list(platforms))
         query = (
@@ -82,19 +86,65 @@ class OutboxRepo:
             for r in rows
         ]
 
-    async def mark_sent(self, item_id: int) -> None:
-        await self._conn.execute(
+    async def claim(
+        self,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int = 50,
+        platforms: Collection[str] | None = None,
+    ) -> list[OutboxItem]:
+        """Take the due rows for `worker` until `now + lease`; no other worker takes them
+        before then, and the claim outlives this transaction (the send happens after it)."""
+        items = await self.due(now, limit, platforms)
+        if items:
+            await self._conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([item.id for item in items]))
+                .values(claimed_by=worker, claimed_until=now + lease)
+            )
+        return items
+
+    async def renew(
+        self, item_ids: Collection[int], worker: str, now: datetime, lease: timedelta
+    ) -> set[int]:
+        """Extend `worker`'s claim on `item_ids`; the ids it still holds."""
+        if not item_ids:
+            return set()
+        result = await self._conn.execute(
             update(outbox)
-            .where(outbox.c.id == item_id)
+            .where(outbox.c.id.in_(list(item_ids)) & _held_by(worker))
+            .values(claimed_until=now + lease)
+            .returning(outbox.c.id)
+        )
+        return {row.id for row in result}
+
+    async def release(self, item_ids: Collection[int], worker: str) -> None:
+        """Give back rows `worker` claimed but did not deliver, for anyone to take at once."""
+        if item_ids:
+            await self._conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(list(item_ids)) & _held_by(worker))
+                .values(claimed_by=None, claimed_until=None)
+            )
+
+    async def mark_sent(self, item_id: int, *, worker: str | None = None) -> bool:
+        """Record the delivery; with `worker`, only while it holds the claim (False if not)."""
+        result = await self._conn.execute(
+            update(outbox)
+            .where((outbox.c.id == item_id) & _held_by(worker))
             .values(status="sent", sent_at=self._clock())
         )
+        return bool(result.rowcount)
 
-    async def mark_dropped(self, item_id: int, reason: str) -> None:
-        await self._conn.execute(
+    async def mark_dropped(self, item_id: int, reason: str, *, worker: str | None = None) -> bool:
+        """Give up on the row; with `worker`, only while it holds the claim (False if not)."""
+        result = await self._conn.execute(
             update(outbox)
-            .where(outbox.c.id == item_id)
+            .where((outbox.c.id == item_id) & _held_by(worker))
             .values(status="dropped", last_error=reason[:500])
         )
+        return bool(result.rowcount)
 
     async def retry_later(
         self,
@@ -105,9 +155,11 @@ class OutboxRepo:
         give_up_after: int,
         delay: float | None = None,
         now: datetime | None = None,
+        worker: str | None = None,
     ) -> None:
         """Try again after `delay` seconds (the platform's word) or an exponential backoff;
-        after `give_up_after` attempts the row is marked failed."""
+        after `give_up_after` attempts the row is marked failed. The claim is given back;
+        with `worker`, nothing changes unless it held the claim."""
         if attempts + 1 >= give_up_after:
             values: dict[str, Any] = {"status": "failed"}
         else:
@@ -115,8 +167,14 @@ class OutboxRepo:
             values = {"not_before": (now or self._clock()) + timedelta(seconds=wait)}
         await self._conn.execute(
             update(outbox)
-            .where(outbox.c.id == item_id)
-            .values(attempts=attempts + 1, last_error=error[:500], **values)
+            .where((outbox.c.id == item_id) & _held_by(worker))
+            .values(
+                attempts=attempts + 1,
+                last_error=error[:500],
+                claimed_by=None,
+                claimed_until=None,
+                **values,
+            )
         )
 
     async def pending_count(self) -> int:
@@ -125,13 +183,35 @@ class OutboxRepo:
         ).all()
         return len(rows)
 
-    async def next_due_at(self) -> datetime | None:
+    async def next_due_at(self, platforms: Collection[str] | None = None) -> datetime | None:
+        """When the next pending row (for `platforms` when given) can be taken: its
+        `not_before`, or the end of the claim another worker holds on it."""
+        ready = type_coerce(
+            case(
+                (outbox.c.claimed_until > outbox.c.not_before, outbox.c.claimed_until),
+                else_=outbox.c.not_before,
+            ),
+            UTCDateTime(),
+        ).label("ready")
+        condition = outbox.c.status == "pending"
+        if platforms is not None:
+            condition = condition & outbox.c.platform.in_(list(platforms))
         row = (
-            await self._conn.execute(
-                select(outbox.c.not_before)
-                .where(outbox.c.status == "pending")
-                .order_by(outbox.c.not_before)
-                .limit(1)
-            )
+            await self._conn.execute(select(ready).where(condition).order_by(ready).limit(1))
         ).first()
-        return row.not_before if row is not None else None
+        return row.ready if row is not None else None
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Pending, due, and claimed by no live worker (never claimed, given back, or expired)."""
+    return (
+        (outbox.c.status == "pending")
+        & (outbox.c.not_before <= now)
+        & (outbox.c.claimed_until.is_(None) | (outbox.c.claimed_until <= now))
+    )
+
+
+def _held_by(worker: str | None) -> ColumnElement[bool]:
+    """Still pending and, when `worker` is given, still claimed by it."""
+    condition = outbox.c.status == "pending"
+    return condition if worker is None else condition & (outbox.c.claimed_by == worker)

@@ -81,9 +81,10 @@ class TaskRepo:
         return _task(row) if row is not None else None
 
     async def finish(self, task_id: int, *, dropped: bool = False, note: str | None = None) -> None:
+        """Mark a pending task done or dropped (one another worker finished stays as it is)."""
         await self._conn.execute(
             update(tasks)
-            .where(tasks.c.id == task_id)
+            .where((tasks.c.id == task_id) & (tasks.c.status == "pending"))
             .values(
                 status="dropped" if dropped else "done",
                 done_at=self._clock(),
