@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from bot import features
 from bot.context import Context, UserError
@@ -19,6 +20,7 @@ from bot.events import (
     AnswerButton,
     BotAdded,
     ButtonPress,
+    ChatRole,
     Command,
     Event,
     FileShared,
@@ -29,6 +31,7 @@ from bot.events import (
     SendMessage,
     SendPrivate,
     Text,
+    UserRef,
 )
 from bot.i18n import language_from_locale
 from bot.outbox import OutboxDelivery
@@ -44,6 +47,10 @@ __all__ = ["Core"]
 _log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000  # longer input is refused before any parsing
+# How long a delivery's idempotency key is kept: Telegram keeps an undelivered update (and
+# retries a webhook) for at most 24 hours, Discord resumes a session within minutes.
+SOURCE_KEEP = timedelta(days=2)
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class Core:
@@ -57,6 +64,26 @@ class Core:
         self.delivery = OutboxDelivery(services, self.outlets)
         self.tasks = TaskRunner(services, self.router.tasks, self.delivery)
         self.scheduler: Scheduler | None = None  # set by the running app; tests run tasks directly
+        self._pruned_at: datetime | None = None
+
+    async def prepare(self) -> None:
+        """Plan what must exist from the first start (daily sweeps), in one transaction."""
+        async with self.services.store.transaction() as tx:
+            now = self.services.clock()
+            for handler in self.router.startup:
+                await handler(tx, now)
+
+    async def form_values(self, form: str, user: UserRef) -> dict[str, str]:
+        """What the form opens filled with for this person (empty for a stranger)."""
+        provider = self.router.form_values.get(form)
+        if provider is None:
+            return {}
+        async with self.services.store.transaction() as tx:
+            identity = await tx.people.identity(user.platform, user.user_id)
+            volunteer = await tx.people.get(identity.volunteer_id) if identity else None
+            if volunteer is None or not volunteer.onboarded:
+                return {}
+            return await provider(tx, self.services, volunteer)
 
     def attach(self, outlet: Outlet) -> None:
         self.outlets[outlet.platform] = outlet
@@ -65,9 +92,18 @@ class Core:
         """The platform stopped: its notifications wait in the outbox until it is back."""
         self.outlets.pop(platform, None)
 
-    async def handle(self, event: Event) -> None:
-        """Handle one event completely: state change, answers, due notifications."""
-        actions = await self._decide(event)
+    async def handle(self, event: Event, *, source: str | None = None) -> None:
+        """Handle one event completely: state change, answers, due notifications.
+
+        `source` is the platform's idempotency key for the delivery (`telegram:update:<id>:<n>`):
+        it is recorded in the transaction of the event's effects, and a delivery already
+        recorded is skipped, so an update delivered again has its effects once."""
+        if source is not None:
+            await self._prune_sources()
+        actions = await self._decide(event, source)
+        if actions is None:
+            _log.info("%s was handled before; skipped", source)
+            return
         await self.perform(event.user.platform, actions)
         await self.delivery.flush()
         if self.scheduler is not None:
@@ -96,14 +132,21 @@ class Core:
 
     # --- deciding ----------------------------------------------------------
 
-    async def _decide(self, event: Event) -> list[Action]:
+    async def _decide(self, event: Event, source: str | None) -> list[Action] | None:
+        """The event's answers, once its effects are committed; None for a replay."""
         lang = language_from_locale(event.user.language, self.services.settings.language)
+        failed = True
         try:
             async with self.services.store.transaction() as tx:
+                if source is not None and not await tx.processed.record(
+                    source, self.services.clock()
+                ):
+                    return None
                 ctx = await self._context(tx, event)
                 lang = ctx.lang
                 await self._route(ctx)
                 actions = ctx.actions
+            failed = False
         except UserError as exc:
             actions = self._error_answer(event, lang, exc.key, exc.params)
         except asyncio.CancelledError:
@@ -117,11 +160,43 @@ class Core:
                 event.chat.chat_id,
             )
             actions = self._error_answer(event, lang, "errors.internal", {})
+        if failed and source is not None and not await self._record_failed(source):
+            return None
         if isinstance(event, ButtonPress) and not any(isinstance(a, AnswerButton) for a in actions):
             actions.insert(0, AnswerButton(event.press_id))
         # Answer the press first: the platform shows a spinner until it is answered.
         actions.sort(key=lambda action: not isinstance(action, AnswerButton))
         return actions
+
+    async def _record_failed(self, source: str) -> bool:
+        """Record a delivery whose handling failed (and was rolled back), on its own: the
+        person is answered with the error once, and the update is not replayed forever.
+        False when another worker handled the same delivery in the meantime."""
+        try:
+            async with self.services.store.transaction() as tx:
+                return await tx.processed.record(source, self.services.clock())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _log.exception("could not record the failed delivery %s", source)
+            return True  # the error is still worth telling; a replay may tell it again
+
+    async def _prune_sources(self) -> None:
+        """Forget old idempotency keys, at most once per `PRUNE_EVERY` in this process."""
+        now = self.services.clock()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        try:
+            async with self.services.store.transaction() as tx:
+                pruned = await tx.processed.prune(now - SOURCE_KEEP)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _log.exception("could not prune the processed updates")
+            return
+        if pruned:
+            _log.info("forgot %d processed updates older than %s", pruned, SOURCE_KEEP)
 
     def _error_answer(
         self, event: Event, lang: str, key: str, params: dict[str, object]
@@ -140,11 +215,17 @@ class Core:
             org = await self._group_org(tx, event)
             role = await tx.orgs.ensure_member(org.id, volunteer.id)
             promoted = role
-            if settings.is_configured_admin(event.user.platform, event.user.user_id):
+            granted = event.chat_role  # a platform role named in the configuration
+            if (
+                settings.is_configured_admin(event.user.platform, event.user.user_id)
+                or granted is ChatRole.ADMIN
+            ):
                 promoted = Role.ADMIN
             elif role is Role.ADMIN:
-                promoted = Role.COORDINATOR  # no longer in the configuration's admins
-            elif event.is_chat_admin and settings.chat_admins_are_coordinators:
+                promoted = Role.COORDINATOR  # no longer an admin by the configuration
+            elif granted is ChatRole.COORDINATOR or (
+                event.is_chat_admin and settings.chat_admins_are_coordinators
+            ):
                 promoted = Role.COORDINATOR if role is Role.VOLUNTEER else role
             if promoted is not role:
                 await tx.orgs.set_role(org.id, volunteer.id, promoted)
@@ -168,7 +249,7 @@ class Core:
         if identity is None:
             lang = language_from_locale(user.language, self.services.settings.language)
             return await tx.people.create_with_identity(user.platform, user.user_id, name, lang)
-        await tx.people.touch_identity(identity.id, name)
+        await tx.people.touch_identity(identity.id, name, self.services.clock())
         volunteer = await tx.people.get(identity.volunteer_id)
         assert volunteer is not None
         return volunteer, identity
@@ -176,14 +257,23 @@ class Core:
     async def _group_org(self, tx: Tx, event: Event) -> Organisation:
         chat = event.chat
         space = await tx.orgs.chat_space(chat.platform, chat.chat_id)
+        if space is None and chat.group_id is not None:
+            # A new channel of a known server joins the server's organisation.
+            sibling = await tx.orgs.group_chat_space(chat.platform, chat.group_id)
+            if sibling is not None:
+                space = await tx.orgs.add_chat_space(
+                    sibling.org_id, chat.platform, chat.chat_id, chat.title, chat.group_id
+                )
         if space is not None:
+            if chat.group_id is not None and space.group_id is None:
+                await tx.orgs.set_chat_group(space.id, chat.group_id)
             org = await tx.orgs.get(space.org_id)
             assert org is not None
             return org
         settings = self.services.settings
         name = (chat.title or settings.organisation_name)[:200]
         org = await tx.orgs.create(name, timezone=settings.timezone, language=settings.language)
-        await tx.orgs.add_chat_space(org.id, chat.platform, chat.chat_id, chat.title)
+        await tx.orgs.add_chat_space(org.id, chat.platform, chat.chat_id, chat.title, chat.group_id)
         await tx.interactions.log("org_created", org_id=org.id, platform=chat.platform)
         return org
 

@@ -23,6 +23,7 @@ __all__ = [
     "SignupStatus",
     "Task",
     "Volunteer",
+    "VolunteerClaim",
     "VolunteerSkill",
 ]
 
@@ -71,6 +72,7 @@ class ChatSpace:
     platform: str
     chat_id: str
     title: str | None
+    group_id: str | None = None  # the Discord server the channel belongs to
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,3 +205,18 @@ class Task:
     mission_id: int | None
     volunteer_id: int | None
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class VolunteerClaim:
+    """An imported profile waiting for its person (see `data.schema.volunteer_claims`)."""
+
+    id: int
+    org_id: int
+    volunteer_id: int
+    expires_at: datetime
+    claimed_at: datetime | None
+
+    @property
+    def claimed(self) -> bool:
+        return self.claimed_at is not None

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -50,9 +49,10 @@ __all__ = [
     "missions",
     "organisations",
     "outbox",
-    "platform_offsets",
+    "processed_updates",
     "signups",
     "tasks",
+    "volunteer_claims",
     "volunteer_skills",
     "volunteers",
 ]
@@ -113,7 +113,9 @@ chat_spaces = Table(
     Column("chat_id", String(64), nullable=False),
     Column("title", String(200)),
     _ts("created_at", nullable=False),
+    Column("group_id", String(64)),  # a Discord server: its channels share one organisation
     UniqueConstraint("platform", "chat_id", name="uq_chat_spaces_platform_chat"),
+    Index("ix_chat_spaces_platform_group", "platform", "group_id"),
 )
 
 volunteers = Table(
@@ -352,18 +354,22 @@ outbox = Table(
     _ts("not_before", nullable=False),
     _ts("created_at", nullable=False),
     _ts("sent_at"),
+    # The worker delivering the row, until when (a lease: a dead worker's rows are taken over).
+    Column("claimed_by", String(100)),
+    _ts("claimed_until"),
     CheckConstraint("status IN ('pending', 'sent', 'failed', 'dropped')", name="status"),
     Index("ix_outbox_status_due", "status", "not_before"),
 )
 
-# Platform bookkeeping, not an association's data: the last update each platform handled,
-# so that updates delivered again after a restart are not handled twice.
-platform_offsets = Table(
-    "platform_offsets",
+# Platform bookkeeping, not an association's data: the deliveries the core has handled, by
+# their idempotency key ("telegram:update:123:0"), recorded in the transaction of their
+# effects so that an update delivered again is skipped. Kept two days (bot.core).
+processed_updates = Table(
+    "processed_updates",
     metadata,
-    Column("platform", String(16), primary_key=True),
-    Column("last_update_id", BigInteger, nullable=False),
-    _ts("updated_at", nullable=False),
+    Column("source", String(120), primary_key=True),
+    _ts("handled_at", nullable=False),
+    Index("ix_processed_updates_handled_at", "handled_at"),
 )
 
 # Durable timers: everything the bot must do later (reminders, wave deadlines, offers
@@ -399,4 +405,26 @@ faq_entries = Table(
     Column("created_by", ForeignKey("volunteers.id", ondelete="SET NULL")),
     _ts("created_at", nullable=False),
     Index("ix_faq_entries_org", "org_id"),
+)
+
+# Profiles an admin imported from the association's spreadsheet, each waiting for its person
+# to claim it with a one-time code (only its SHA-256 is kept). `person_key` is a hash of the
+# name with the phone or e-mail, so the same person is found again when a file is imported
+# twice; the phone and e-mail themselves are never stored. Once claimed, `volunteer_id` is
+# the person's own profile and the row stays, so a second use of the code is recognised.
+volunteer_claims = Table(
+    "volunteer_claims",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("volunteer_id", ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False),
+    Column("person_key", String(64), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("imported_by", ForeignKey("volunteers.id", ondelete="SET NULL")),
+    _ts("created_at", nullable=False),
+    _ts("expires_at", nullable=False),
+    _ts("claimed_at"),
+    UniqueConstraint("org_id", "person_key", name="uq_volunteer_claims_org_person"),
+    UniqueConstraint("code_hash", name="uq_volunteer_claims_code_hash"),
+    Index("ix_volunteer_claims_volunteer", "volunteer_id"),
 )

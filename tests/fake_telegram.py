@@ -171,6 +171,8 @@ class FakeTelegram:
         self.webhook: Json | None = None
         self.answers: dict[str, Json] = {}
         self.pushed: dict[int, Json] = {}
+        self.uploads: dict[str, tuple[str, bytes]] = {}  # file id -> (path, content) people sent
+        self.downloads: list[str] = []  # file paths the bot downloaded
         self._updates: list[Json] = []
         self._update_ids = itertools.count(5000)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -194,6 +196,7 @@ class FakeTelegram:
             "getChatAdministrators": self._get_admins,
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
+            "getFile": self._get_file,
         }
 
     # --- server ------------------------------------------------------------------------
@@ -205,6 +208,7 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._http)
+        app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._http_download)
         app.router.add_route("*", "/{path:.*}", self._http_unknown)
         self._runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
@@ -220,6 +224,16 @@ class FakeTelegram:
         self._arrival.set()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _http_download(self, request: web.Request) -> web.Response:
+        """The file route of the Bot API: what `getFile` named, for the right token only."""
+        path = request.match_info["path"]
+        found = [c for p, c in self.uploads.values() if p == path]
+        if request.match_info["token"] != TOKEN or not found:
+            self.unknown.append(request.path)
+            return web.Response(status=404, text="Not Found")
+        self.downloads.append(path)
+        return web.Response(body=found[0], content_type="application/octet-stream")
 
     async def _http_unknown(self, request: web.Request) -> web.Response:
         self.unknown.append(request.path)
@@ -339,6 +353,32 @@ class FakeTelegram:
             body["reply_to_message"] = self.message_json(reply_to)
         return self.push({"message": body})
 
+    def document(
+        self, user: Json, chat: Json, filename: str, content: bytes, *, caption: str = ""
+    ) -> int:
+        """A person sends a file (a document), with an optional caption."""
+        if chat["type"] == "private":
+            self.started.add(user["id"])
+        sent = Sent(chat["id"], self._next_message_id(chat["id"]), caption, sender=user)
+        self.messages.setdefault(chat["id"], []).append(sent)
+        file_id = f"doc{len(self.uploads) + 1}"
+        self.uploads[file_id] = (f"documents/{file_id}_{filename}", content)
+        body = self.message_json(sent)
+        del body["text"]
+        body["document"] = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "mime_type": "text/csv",
+            "file_size": len(content),
+        }
+        if caption:
+            body["caption"] = caption
+            if caption.startswith("/"):
+                length = len(caption.split()[0])
+                body["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self.push({"message": body})
+
     def press(self, user: Json, message: Sent, data: str) -> tuple[int, str]:
         """A tap on a button of `message`; returns the update id and the query id."""
         query_id = f"q{next(self._query_ids)}"
@@ -414,6 +454,12 @@ class FakeTelegram:
         return body
 
     # --- reading what happened ------------------------------------------------------------
+
+    @property
+    def unconfirmed(self) -> list[int]:
+        """The updates the bot has not confirmed yet (by a later `getUpdates` offset): Telegram
+        would deliver them again."""
+        return [int(u["update_id"]) for u in self._updates]
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -582,6 +628,18 @@ class FakeTelegram:
         body.pop("text")
         body.update(caption=sent.text, photo=[_file_json(content) | {"width": 1, "height": 1}])
         return body
+
+    def _get_file(self, params: Json, files: Files) -> Json:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.uploads:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path, content = self.uploads[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(content),
+            "file_path": path,
+        }
 
     def _send_document(self, params: Json, files: Files) -> Json:
         sent, (name, content) = self._upload(params, files, "document")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from telegram import Bot, CallbackQuery, Chat, ChatMemberUpdated, Message, Update, User
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType
 from telegram.error import TelegramError
 
 from adapters.telegram.outlet import PLATFORM
@@ -33,11 +33,21 @@ from bot.events import (
     UserRef,
 )
 
-__all__ = ["BotBlocked", "ChatAdmins", "ChatMoved", "Incoming", "UpdateReader", "user_ref"]
+__all__ = [
+    "BotBlocked",
+    "ChatAdmins",
+    "ChatMoved",
+    "DocumentSent",
+    "Incoming",
+    "UpdateReader",
+    "update_source",
+    "user_ref",
+]
 
 _log = logging.getLogger(__name__)
 
 _COMMAND = re.compile(r"/(\S+)\s*(.*)", re.DOTALL)
+_SPACES = re.compile(r"[ \t]{2,}")
 _PRESENT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
 
@@ -56,7 +66,27 @@ class BotBlocked:
     user_id: str
 
 
-Incoming = Event | ChatMoved | BotBlocked
+@dataclass(frozen=True, slots=True)
+class DocumentSent:
+    """A document sent to the bot, still on Telegram's servers: the platform downloads it
+    (within its size limit) and hands the core a `FileShared`."""
+
+    user: UserRef
+    chat: ChatRef
+    file_id: str
+    filename: str
+    size: int | None
+    caption: str
+    is_chat_admin: bool
+
+
+Incoming = Event | ChatMoved | BotBlocked | DocumentSent
+
+
+def update_source(update_id: int, index: int) -> str:
+    """The idempotency key of the `index`-th event read from an update (one update may hold
+    several, e.g. people added together), for `Core.handle(source=...)`."""
+    return f"{PLATFORM}:update:{update_id}:{index}"
 
 
 def user_ref(user: User) -> UserRef:
@@ -147,6 +177,8 @@ class UpdateReader:
         if message.location is not None and chat.is_private:
             location = message.location
             return [LocationShared(user_ref(sender), chat, location.latitude, location.longitude)]
+        if message.document is not None:
+            return await self._document(message, chat, sender)
         if message.text is None:
             return []
         user = user_ref(sender)
@@ -158,15 +190,68 @@ class UpdateReader:
             args = command.group(2)
             return [Command(user, chat, name, args, await self._is_admin(chat, sender))]
         reply_to = self._reply_to_bot(message)
-        if not chat.is_private and reply_to is None:
-            return []  # group talk not meant for the bot (if privacy mode is off)
-        return [Text(user, chat, message.text, reply_to, await self._is_admin(chat, sender))]
+        text, mentioned = message.text, False
+        if not chat.is_private:
+            text, mentioned = self._without_mention(message, message.text)
+            if reply_to is None and not mentioned:
+                return []  # group talk not meant for the bot (if privacy mode is off)
+        is_admin = await self._is_admin(chat, sender)
+        return [Text(user, chat, text, reply_to, is_admin, mentions_bot=mentioned)]
+
+    def _without_mention(self, message: Message, text: str) -> tuple[str, bool]:
+        """The text without its @mentions of this bot, and whether there was one."""
+        username = (self._me.username or "").casefold()
+        spans: list[tuple[int, int]] = []  # in UTF-16 code units, as Telegram counts
+        for entity in message.entities:
+            by_name = (
+                entity.type == MessageEntityType.MENTION
+                and bool(username)
+                and message.parse_entity(entity)[1:].casefold() == username
+            )
+            by_user = (
+                entity.type == MessageEntityType.TEXT_MENTION
+                and entity.user is not None
+                and entity.user.id == self._me.id
+            )
+            if by_name or by_user:
+                spans.append((entity.offset, entity.offset + entity.length))
+        if not spans:
+            return text, False
+        units = text.encode("utf-16-le")
+        kept, start = [], 0
+        for begin, end in sorted(spans):
+            kept.append(units[2 * start : 2 * begin])
+            start = end
+        kept.append(units[2 * start :])
+        rest = b"".join(kept).decode("utf-16-le", errors="replace")
+        rest = _SPACES.sub(" ", rest).strip().lstrip(",:;").strip()
+        return rest, True
 
     def _reply_to_bot(self, message: Message) -> MessageRef | None:
         original = message.reply_to_message
         if original is None or original.from_user is None or original.from_user.id != self._me.id:
             return None
         return MessageRef(PLATFORM, str(original.chat.id), str(original.message_id))
+
+    async def _document(self, message: Message, chat: ChatRef, sender: User) -> list[Incoming]:
+        """A document in private, or in a group with a command as its caption (`/import`)."""
+        document = message.document
+        caption = message.caption or ""
+        if document is None or (not chat.is_private and not caption.startswith("/")):
+            return []
+        name = document.file_name or "document"
+        is_admin = await self._is_admin(chat, sender)
+        return [
+            DocumentSent(
+                user_ref(sender),
+                chat,
+                document.file_id,
+                name,
+                document.file_size,
+                caption,
+                is_admin,
+            )
+        ]
 
     def _moved(self, old: int, new: int) -> list[Incoming]:
         self._admins.forget(old)

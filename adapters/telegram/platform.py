@@ -2,9 +2,11 @@
 
 The PTB `Application` is started with `async with application` and `start()`, and
 fed by long polling (default) or a webhook; it never owns the event loop. Updates
-are handled one at a time, in order. Each update id is recorded before the update
-is handled, so an update Telegram delivers again after a restart is skipped: an
-update is handled at most once.
+are handled one at a time, in order, and Telegram hears that an update arrived (the
+next `getUpdates` offset, or the webhook's answer) only once it is handled: an update
+in hand when the bot dies is delivered again, never lost. Each event carries the
+update id as its idempotency key, recorded by the core with the event's effects, so
+an update delivered again (after a restart, or a webhook retry) has its effects once.
 """
 
 from __future__ import annotations
@@ -22,12 +24,20 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, TypeHandler
 
 from adapters.telegram.commands import register_commands
-from adapters.telegram.convert import BotBlocked, ChatAdmins, ChatMoved, UpdateReader
+from adapters.telegram.convert import (
+    BotBlocked,
+    ChatAdmins,
+    ChatMoved,
+    DocumentSent,
+    UpdateReader,
+    update_source,
+)
 from adapters.telegram.limits import telegram_rate_limiter
 from adapters.telegram.outlet import PLATFORM, TelegramOutlet
 from bot.config import ConfigError, Settings
 from bot.core import Core
-from bot.events import AnswerButton
+from bot.events import AnswerButton, FileShared, SendMessage
+from bot.i18n import language_from_locale
 from bot.ports import DeliveryError
 
 __all__ = ["ALLOWED_UPDATES", "TelegramPlatform", "api_urls"]
@@ -36,8 +46,7 @@ _log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
 DEFAULT_API = "https://api.telegram.org"
-# Telegram keeps undelivered updates for 24 hours: an older record cannot see a replay.
-REPLAY_WINDOW = timedelta(hours=24)
+MAX_DOCUMENT_BYTES = 1_000_000  # a volunteer list, not an archive: bigger files are refused
 _TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{30,100}")
 
 _App = Application[Any, Any, Any, Any, Any, Any]
@@ -102,6 +111,7 @@ class TelegramPlatform:
             .base_file_url(files)
             .rate_limiter(self._rate_limiter or telegram_rate_limiter())
             .concurrent_updates(False)
+            .update_queue(_ConfirmAfterHandling())
             .build()
         )
 
@@ -120,12 +130,16 @@ class TelegramPlatform:
 
     async def _serve(self, application: _App, core: Core, stop: asyncio.Event) -> None:
         bot = application.bot
+        # Deep links (`https://t.me/<bot>?start=...`) the core writes into files, e.g. claim codes.
+        core.services.settings.extra.setdefault("telegram_bot_username", bot.username)
         outlet = TelegramOutlet(bot, username=bot.username, retry_delays=self._retry_delays)
         reader = UpdateReader(bot.bot, ChatAdmins(bot, ttl=self._admin_ttl))
         services = core.services
         await register_commands(bot, services.catalogs, core.router, services.settings.language)
+        queue = application.update_queue
+        assert isinstance(queue, _ConfirmAfterHandling)
         application.add_handler(
-            TypeHandler(Update, _Handler(core, outlet, reader, self._on_handled))
+            TypeHandler(Update, _Handler(core, outlet, reader, queue, self._on_handled))
         )
         application.add_error_handler(_log_error)
         core.attach(outlet)
@@ -172,55 +186,129 @@ class TelegramPlatform:
         )
 
 
+class _ConfirmAfterHandling(asyncio.Queue[object]):
+    """The application's update queue, where the receiver (the poller, or the webhook's
+    request) waits until the update it put is handled: Telegram hears an update arrived
+    only then. An update whose handling was cut short (the bot going down) is not
+    confirmed; Telegram delivers it again, and the core skips what was already done."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._receipts: dict[int, tuple[Update, asyncio.Future[None]]] = {}
+        self._current: object | None = None
+
+    async def put(self, item: object) -> None:
+        if not isinstance(item, Update):  # the application's stop signal
+            await super().put(item)
+            return
+        receipt = asyncio.get_running_loop().create_future()
+        self._receipts[id(item)] = (item, receipt)
+        await super().put(item)
+        await receipt
+
+    async def get(self) -> object:
+        item = await super().get()
+        self._current = item
+        return item
+
+    def task_done(self) -> None:
+        """The application is done with the update it got last: confirm it."""
+        super().task_done()
+        item, self._current = self._current, None
+        _update, receipt = self._receipts.pop(id(item), (None, None))
+        if receipt is not None and not receipt.done():
+            receipt.set_result(None)
+
+    def abandon(self, update: Update) -> None:
+        """Never confirm `update`: its handling was cut short."""
+        self._receipts.pop(id(update), None)
+
+
 class _Handler:
-    """Handles one update: skip a replay, read it, hand the events to the core."""
+    """Handles one update: read it, hand its events to the core with their keys."""
 
     def __init__(
         self,
         core: Core,
         outlet: TelegramOutlet,
         reader: UpdateReader,
+        queue: _ConfirmAfterHandling,
         on_handled: Callable[[int], None] | None,
     ) -> None:
         self._core = core
         self._outlet = outlet
         self._reader = reader
+        self._queue = queue
         self._on_handled = on_handled
 
     async def __call__(self, update: Update, _context: object) -> None:
         try:
-            if await self._first_time(update.update_id):
+            try:
                 await self._handle(update)
-            else:
-                _log.info("update %d was handled before a restart; skipped", update.update_id)
-        finally:
-            if self._on_handled is not None:
-                self._on_handled(update.update_id)
-
-    async def _first_time(self, update_id: int) -> bool:
-        services = self._core.services
-        async with services.store.transaction() as tx:
-            return await tx.offsets.claim(
-                PLATFORM, update_id, now=services.clock(), replay_window=REPLAY_WINDOW
-            )
+            finally:
+                if self._on_handled is not None:
+                    self._on_handled(update.update_id)
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # cancelled, or the process is going down
+                self._queue.abandon(update)
+            raise
 
     async def _handle(self, update: Update) -> None:
         incoming = await self._reader.read(update)
-        for item in incoming:
+        for index, item in enumerate(incoming):
+            source = update_source(update.update_id, index)
             match item:
                 case ChatMoved():
                     await self._move_chat(item)
                 case BotBlocked():
                     async with self._core.services.store.transaction() as tx:
                         await tx.people.mark_unreachable(PLATFORM, item.user_id)
+                case DocumentSent():
+                    await self._document(update, item, source)
                 case _:
-                    await self._core.handle(item)
+                    await self._core.handle(item, source=source)
         query = update.callback_query
         if query is not None and not incoming:  # a press the core will not see: stop the spinner
             try:
                 await self._outlet.perform(AnswerButton(query.id))
             except DeliveryError as exc:
                 _log.info("could not answer button press %s: %s", query.id, exc)
+
+    async def _document(self, update: Update, sent: DocumentSent, source: str) -> None:
+        """Download a document through the Bot API and hand it to the core; refuse big ones."""
+        if sent.size is not None and sent.size > MAX_DOCUMENT_BYTES:
+            await self._refuse_document(sent)
+            return
+        try:
+            file = await update.get_bot().get_file(sent.file_id)
+            content = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            _log.warning("could not download document %s: %s", sent.file_id, exc.message)
+            services = self._core.services
+            lang = language_from_locale(sent.user.language, services.settings.language)
+            text = services.catalogs.t(lang, "errors.file_download")
+            await self._core.perform(PLATFORM, [SendMessage(sent.chat, text)])
+            return
+        if len(content) > MAX_DOCUMENT_BYTES:
+            await self._refuse_document(sent)
+            return
+        await self._core.handle(
+            FileShared(
+                sent.user,
+                sent.chat,
+                sent.filename,
+                content,
+                sent.caption,
+                is_chat_admin=sent.is_chat_admin,
+            ),
+            source=source,
+        )
+
+    async def _refuse_document(self, sent: DocumentSent) -> None:
+        services = self._core.services
+        lang = language_from_locale(sent.user.language, services.settings.language)
+        text = services.catalogs.t(lang, "errors.file_too_big", limit=MAX_DOCUMENT_BYTES // 1000)
+        await self._core.perform(PLATFORM, [SendMessage(sent.chat, text)])
 
     async def _move_chat(self, moved: ChatMoved) -> None:
         async with self._core.services.store.transaction() as tx:

@@ -9,12 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from data.repos._util import utcnow
 from data.repos.activity import ActivityRepo
+from data.repos.claims import ClaimRepo
 from data.repos.conversations import ConversationRepo
 from data.repos.faq import FaqRepo
 from data.repos.interactions import InteractionRepo
 from data.repos.invitations import InvitationRepo
 from data.repos.missions import MissionRepo
-from data.repos.offsets import OffsetRepo
+from data.repos.offsets import ProcessedRepo
 from data.repos.orgs import OrgRepo
 from data.repos.outbox import OutboxRepo
 from data.repos.people import PeopleRepo
@@ -41,9 +42,10 @@ class Tx:
         self.interactions = InteractionRepo(conn, clock)
         self.tasks = TaskRepo(conn, lock_rows=lock_rows, clock=clock)
         self.invitations = InvitationRepo(conn, lock_rows=lock_rows)
-        self.offsets = OffsetRepo(conn, lock_rows=lock_rows)
+        self.processed = ProcessedRepo(conn)
         self.series = SeriesRepo(conn, lock_rows=lock_rows)
         self.activity = ActivityRepo(conn)
         self.privacy = PrivacyRepo(conn)
         self.reports = ReportRepo(conn)
         self.faq = FaqRepo(conn)
+        self.claims = ClaimRepo(conn)

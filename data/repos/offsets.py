@@ -1,60 +1,46 @@
-"""Where each chat platform stands in its stream of updates, so none is handled twice."""
+"""The deliveries the core has handled, by idempotency key, so none is handled twice.
+
+A platform may deliver the same update again (Telegram after a restart before it heard the
+update arrived, or a webhook it retries; Discord after a gateway RESUME). The key is
+recorded in the transaction of the update's effects: both commit, or neither does.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from data.schema import platform_offsets
+from data.schema import processed_updates
 
-__all__ = ["OffsetRepo"]
+__all__ = ["ProcessedRepo"]
 
 
-class OffsetRepo:
-    def __init__(self, conn: AsyncConnection, *, lock_rows: bool) -> None:
+class ProcessedRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-        self._lock_rows = lock_rows
 
-    async def last(self, platform: str) -> tuple[int, datetime] | None:
-        """The last update id recorded for `platform`, and when it was recorded."""
-        query = select(platform_offsets.c.last_update_id, platform_offsets.c.updated_at).where(
-            platform_offsets.c.platform == platform
-        )
-        if self._lock_rows:
-            query = query.with_for_update()
-        row = (await self._conn.execute(query)).first()
-        return (int(row.last_update_id), row.updated_at) if row is not None else None
-
-    async def claim(
-        self, platform: str, update_id: int, *, now: datetime, replay_window: timedelta
-    ) -> bool:
-        """Record `update_id` as handled; False when it, or a later one, already was.
-
-        Ids at or below the last one recorded within `replay_window` are replays. Older
-        records do not count: a platform may restart its numbering after a quiet period.
-        """
-        last = await self.last(platform)
-        if last is None:
-            try:
-                async with self._conn.begin_nested():
-                    await self._conn.execute(
-                        insert(platform_offsets).values(
-                            platform=platform, last_update_id=update_id, updated_at=now
-                        )
-                    )
-                return True
-            except IntegrityError:  # another worker recorded the first one at the same time
-                last = await self.last(platform)
-                assert last is not None
-        last_id, recorded_at = last
-        if update_id <= last_id and now - recorded_at < replay_window:
+    async def record(self, source: str, now: datetime) -> bool:
+        """Record `source` as handled; False when it already was (by this transaction's
+        predecessors, or by another worker, whose commit this waits for on PostgreSQL)."""
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(
+                    insert(processed_updates).values(source=source, handled_at=now)
+                )
+        except IntegrityError:
             return False
-        await self._conn.execute(
-            update(platform_offsets)
-            .where(platform_offsets.c.platform == platform)
-            .values(last_update_id=update_id, updated_at=now)
-        )
         return True
+
+    async def seen(self, source: str) -> bool:
+        query = select(processed_updates.c.source).where(processed_updates.c.source == source)
+        return (await self._conn.execute(query)).first() is not None
+
+    async def prune(self, before: datetime) -> int:
+        """Forget the keys recorded before `before` (no platform redelivers that late)."""
+        result = await self._conn.execute(
+            delete(processed_updates).where(processed_updates.c.handled_at < before)
+        )
+        return result.rowcount or 0
