@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.events import Button, Keyboard
+from bot.events import Button, Card, CardField, Keyboard
 from bot.services import Services
 from data.records import Mission, MissionStatus
 from data.repos import Tx
 
-__all__ = ["card_buttons", "mission_line", "mission_tz", "mission_when", "render", "skills_text"]
+__all__ = [
+    "card_buttons",
+    "mission_line",
+    "mission_tz",
+    "mission_when",
+    "render",
+    "render_card",
+    "skills_text",
+]
 
 
 async def mission_tz(tx: Tx, services: Services, mission: Mission) -> ZoneInfo:
@@ -42,36 +50,55 @@ def card_buttons(services: Services, mission: Mission, lang: str) -> Keyboard:
 
 async def render(tx: Tx, services: Services, mission: Mission) -> tuple[str, Keyboard]:
     """The card's text and buttons for the mission's current state, in the organisation's language."""
+    text, buttons, _card = await render_card(tx, services, mission)
+    return text, buttons
+
+
+async def render_card(tx: Tx, services: Services, mission: Mission) -> tuple[str, Keyboard, Card]:
+    """The card as text and buttons, and as a structure (title and fields) for platforms that
+    show cards (Discord embeds); both say the same, in the organisation's language."""
     org = await tx.orgs.get(mission.org_id)
     lang = org.language if org else services.settings.language
     tz = ZoneInfo(org.timezone if org else services.settings.timezone)
-    catalogs = services.catalogs
+    t = services.catalogs.t
     confirmed, waitlisted = await tx.missions.counts(mission.id)
+    when = services.catalogs.when(lang, mission.starts_at, mission.ends_at, tz)
+    title = t(lang, "card.title", title=mission.title, id=mission.id)
     lines = [
-        catalogs.t(lang, "card.title", title=mission.title, id=mission.id),
-        catalogs.t(
+        title,
+        t(
             lang,
             "card.when_where" if mission.place else "card.when",
-            when=catalogs.when(lang, mission.starts_at, mission.ends_at, tz),
+            when=when,
             place=mission.place,
         ),
     ]
+    fields = [CardField(t(lang, "card.field_when"), when)]
+    if mission.place:
+        fields.append(CardField(t(lang, "card.field_place"), mission.place))
     skills = skills_text(services, mission, lang)
     if skills:
-        lines.append(catalogs.t(lang, "card.skills", skills=skills))
-    count_key = "card.count_waitlist" if waitlisted else "card.count"
-    lines.append(
-        catalogs.t(lang, count_key, confirmed=confirmed, slots=mission.slots, waitlisted=waitlisted)
-    )
+        lines.append(t(lang, "card.skills", skills=skills))
+        fields.append(CardField(t(lang, "card.field_skills"), skills))
+    counts = {"confirmed": confirmed, "slots": mission.slots, "waitlisted": waitlisted}
+    lines.append(t(lang, "card.count_waitlist" if waitlisted else "card.count", **counts))
+    short_key = "card.count_short_waitlist" if waitlisted else "card.count_short"
+    fields.append(CardField(t(lang, "card.field_count"), t(lang, short_key, **counts)))
+    notes: list[str] = []
+    buttons = card_buttons(services, mission, lang)
     if mission.status is MissionStatus.CANCELLED:
-        lines.insert(0, catalogs.t(lang, "card.cancelled"))
-        return "\n".join(lines), ()
-    if confirmed >= mission.slots:
-        lines.append(catalogs.t(lang, "card.full"))
-    if mission.starts_at <= services.clock():
-        lines.append(catalogs.t(lang, "card.started"))
-        return "\n".join(lines), ()
-    return "\n".join(lines), card_buttons(services, mission, lang)
+        lines.insert(0, t(lang, "card.cancelled"))
+        notes.append(t(lang, "card.cancelled"))
+        buttons = ()
+    else:
+        if confirmed >= mission.slots:
+            notes.append(t(lang, "card.full"))
+        if mission.starts_at <= services.clock():
+            notes.append(t(lang, "card.started"))
+            buttons = ()
+        lines += notes
+    card = Card(title, tuple(fields), "\n".join(notes))
+    return "\n".join(lines), buttons, card
 
 
 def mission_line(

@@ -15,11 +15,16 @@ __all__ = [
     "BotAdded",
     "Button",
     "ButtonPress",
+    "Card",
+    "CardField",
     "ChatKind",
     "ChatRef",
+    "ChatRole",
     "Command",
     "EditMessage",
     "Event",
+    "FileShared",
+    "FormSubmitted",
     "LocationShared",
     "MemberJoined",
     "MessageRef",
@@ -35,6 +40,14 @@ __all__ = [
 class ChatKind(StrEnum):
     PRIVATE = "private"
     GROUP = "group"
+
+
+class ChatRole(StrEnum):
+    """A role the platform's configuration grants in a group (a Discord role named in the
+    settings), beyond its own word on group admins (`is_chat_admin`)."""
+
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +68,9 @@ class ChatRef:
     chat_id: str
     kind: ChatKind
     title: str | None = None
+    # The community the chat belongs to, when the platform has one (a Discord server):
+    # all its channels are one organisation. None on Telegram, where a group is one.
+    group_id: str | None = None
 
     @property
     def is_private(self) -> bool:
@@ -79,6 +95,22 @@ class Button:
 Keyboard = tuple[tuple[Button, ...], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class CardField:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """The structure of a message that is a card (a mission card): platforms that can show
+    it as such (Discord embeds) use it; the others show the message's text."""
+
+    title: str
+    fields: tuple[CardField, ...] = ()
+    note: str = ""  # a state line (full, started, cancelled), empty when there is none
+
+
 # --- events -----------------------------------------------------------------
 
 
@@ -91,6 +123,7 @@ class Command:
     name: str
     args: str = ""
     is_chat_admin: bool = False
+    chat_role: ChatRole | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +135,7 @@ class Text:
     text: str
     reply_to: MessageRef | None = None
     is_chat_admin: bool = False
+    chat_role: ChatRole | None = None
     mentions_bot: bool = False  # in a group: the bot was @mentioned (a question to it)
 
 
@@ -113,6 +147,7 @@ class ButtonPress:
     message: MessageRef | None
     press_id: str
     is_chat_admin: bool = False
+    chat_role: ChatRole | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +155,7 @@ class MemberJoined:
     user: UserRef
     chat: ChatRef
     is_chat_admin: bool = False
+    chat_role: ChatRole | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +165,7 @@ class BotAdded:
     user: UserRef
     chat: ChatRef
     is_chat_admin: bool = False
+    chat_role: ChatRole | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +177,7 @@ class LocationShared:
     latitude: float
     longitude: float
     is_chat_admin: bool = False
+    chat_role: ChatRole | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +191,7 @@ class FileShared:
     content: bytes = field(repr=False)
     caption: str = ""
     is_chat_admin: bool = False
+    chat_role: ChatRole | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +203,7 @@ class FormSubmitted:
     form: str
     values: tuple[tuple[str, str], ...]
     is_chat_admin: bool = False
+    chat_role: ChatRole | None = None
 
 
 Event = (
@@ -187,6 +227,7 @@ class SendMessage:
     text: str
     buttons: Keyboard = ()
     reply_to: MessageRef | None = None
+    card: Card | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +244,7 @@ class EditMessage:
     message: MessageRef
     text: str
     buttons: Keyboard = ()
+    card: Card | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.context import Context
 from bot.scheduler import TaskHandler
 from data.records import Role
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from data.records import Volunteer
+    from data.repos import Tx
 
 __all__ = [
     "ButtonHandler",
@@ -16,8 +23,10 @@ __all__ = [
     "FileHandler",
     "Flow",
     "FormHandler",
+    "FormValues",
     "PrivateTextHandler",
     "Router",
+    "StartupHandler",
     "TextHandler",
 ]
 
@@ -30,6 +39,10 @@ PrivateTextHandler = Callable[[Context, str], Awaitable[bool]]
 FileHandler = Callable[[Context, str, bytes, str], Awaitable[None]]
 # A submitted form: (context, field values by key).
 FormHandler = Callable[[Context, dict[str, str]], Awaitable[None]]
+# A form's current values for the person about to fill it: (transaction, services, person).
+FormValues = Callable[["Tx", "Services", "Volunteer"], Awaitable[dict[str, str]]]
+# Work planned when the bot starts: (transaction, now), e.g. the first daily sweep.
+StartupHandler = Callable[["Tx", datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +74,8 @@ class Router:
         self.group_mention: TextHandler | None = None
         self.file_shared: FileHandler | None = None
         self.forms: dict[str, FormHandler] = {}
+        self.form_values: dict[str, FormValues] = {}
+        self.startup: list[StartupHandler] = []
         self.tasks: dict[str, TaskHandler] = {}
 
     def command(
@@ -94,11 +109,18 @@ class Router:
         self.flows[flow.name] = flow
         self.button(flow.name, flow.on_button)
 
-    def form(self, name: str, handler: FormHandler) -> None:
-        """Handle submissions of the form `name` (see bot.forms for the field lists)."""
+    def on_start(self, handler: StartupHandler) -> None:
+        """Run `handler` when the bot starts (it must be idempotent: every start runs it)."""
+        self.startup.append(handler)
+
+    def form(self, name: str, handler: FormHandler, *, values: FormValues | None = None) -> None:
+        """Handle submissions of the form `name` (see bot.forms for the field lists);
+        `values` gives the current values a form opens with (a profile to edit)."""
         if name in self.forms:
             raise ValueError(f"form {name!r} registered twice")
         self.forms[name] = handler
+        if values is not None:
+            self.form_values[name] = values
 
     def task(self, kind: str, handler: TaskHandler) -> None:
         """Handle due tasks of `kind` (see bot.scheduler)."""

@@ -1,9 +1,10 @@
 """A fake Discord REST API and gateway on 127.0.0.1, for driving the real discord.py in tests.
 
-REST: login, application info, `/gateway/bot`, command sync, interaction callbacks and
-webhook follow-ups, channel messages (sent, edited, deleted by tests), private channels.
-Gateway: HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats, and dispatches the tests
-inject (`INTERACTION_CREATE`, `MESSAGE_CREATE`). Every call is recorded; an unknown route
+REST: login, application info, `/gateway/bot`, command sync, interaction callbacks (modals
+included) and webhook follow-ups, channel messages with embeds (sent, edited, deleted by
+tests), private channels, and the files people attach to slash commands (served from
+`/attachments/`). Gateway: HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats, and
+dispatches the tests inject (`INTERACTION_CREATE`, `MESSAGE_CREATE`). Every call is recorded; an unknown route
 answers 404 and is listed in `unknown`; an interaction acknowledged more than 3 seconds
 after it was dispatched gets "Unknown interaction" (10062), as on Discord.
 """
@@ -26,6 +27,7 @@ __all__ = [
     "BOT_ID",
     "CHANNEL_ID",
     "COORDINATION_ROLE",
+    "DIRECTION_ROLE",
     "GUILD_ID",
     "TOKEN",
     "Call",
@@ -39,6 +41,7 @@ BOT_ID = 4242
 GUILD_ID = 7000
 CHANNEL_ID = 7001
 COORDINATION_ROLE = 7100
+DIRECTION_ROLE = 7200
 TOKEN = "FakeDiscordBotToken.ForTests.Only_0123456789"
 ACK_DEADLINE = 3.0
 MANAGE_GUILD = 1 << 5
@@ -78,6 +81,22 @@ class Sent:
     deleted: bool = False
     allowed_mentions: Json | None = None
     files: int = 0
+    embeds: list[Json] = field(default_factory=list)
+
+    @property
+    def shown(self) -> str:
+        """What people read: the text, then each embed's title, fields and description."""
+        lines = [self.content] if self.content else []
+        for embed in self.embeds:
+            lines += [str(embed.get("title", ""))]
+            lines += [f"{f['name']} : {f['value']}" for f in embed.get("fields", [])]
+            lines += [str(embed["description"])] if embed.get("description") else []
+        return "\n".join(lines)
+
+    def field(self, name: str) -> str | None:
+        """The value of the embed field `name`."""
+        found = [f for e in self.embeds for f in e.get("fields", []) if f["name"] == name]
+        return str(found[0]["value"]) if found else None
 
     @property
     def buttons(self) -> list[Json]:
@@ -122,6 +141,8 @@ class FakeDiscord:
         self.admins: set[int] = set()
         self.interactions: dict[int, _Interaction] = {}
         self.commands: list[Json] = []
+        self.modals: dict[int, Json] = {}  # interaction id -> the modal shown in answer
+        self.files: dict[str, bytes] = {}  # attachment path -> content
         self.identified = 0
         self._ws: web.WebSocketResponse | None = None
         self._seq = itertools.count(1)
@@ -133,6 +154,7 @@ class FakeDiscord:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{path:.*}", self._attachment)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -227,6 +249,17 @@ class FakeDiscord:
                     "mentionable": False,
                     "flags": 0,
                 },
+                {
+                    "id": str(DIRECTION_ROLE),
+                    "name": "Direction",
+                    "permissions": str(BASIC),
+                    "position": 2,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                },
             ],
             "channels": [
                 {
@@ -271,7 +304,14 @@ class FakeDiscord:
         return {
             "guild_id": str(GUILD_ID),
             "channel_id": str(channel_id),
-            "channel": {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID)},
+            "channel": {
+                "id": str(channel_id),
+                "type": 0,
+                "guild_id": str(GUILD_ID),
+                "name": f"channel-{channel_id}",  # Discord sends the partial channel's name
+                "position": 0,
+                "permission_overwrites": [],
+            },
             "member": self._member(user, roles),
         }
 
@@ -300,25 +340,74 @@ class FakeDiscord:
         await self._dispatch("INTERACTION_CREATE", payload)
         return interaction_id
 
+    def _check_options(self, name: str, values: list[Json]) -> None:
+        """Discord only sends a synced command with the options it declares."""
+        synced = {c["name"]: c for c in self.commands}
+        assert name in synced, f"/{name} was not synced"
+        declared = {o["name"] for o in synced[name].get("options", [])}
+        sent = {v["name"] for v in values}
+        assert sent <= declared, f"/{name} has no option {sorted(sent - declared)}"
+
     async def slash(
         self,
         user: Json,
         name: str,
         text: str = "",
         *,
+        options: dict[str, Any] | None = None,
+        file: tuple[str, bytes] | None = None,
         channel_id: int | None = CHANNEL_ID,
         roles: list[str] | None = None,
         age: float = 0.0,
     ) -> int:
-        """`/name text` typed in a server channel (or the private chat if `channel_id` is None)."""
-        options = [{"name": "text", "type": 3, "value": text}] if text else []
-        data = {"id": "1", "name": name, "type": 1, "options": options}
+        """`/name` typed in a server channel (or the private chat if `channel_id` is None), with
+        the free `text` option or typed `options`, and a `file` (name, content) attached."""
+        values: list[Json] = [{"name": "text", "type": 3, "value": text}] if text else []
+        for key, value in (options or {}).items():
+            kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3
+            values.append({"name": key, "type": kind, "value": value})
+        self._check_options(name, values + ([{"name": "file"}] if file is not None else []))
+        data: Json = {"id": "1", "name": name, "type": 1, "options": values}
+        if file is not None:
+            attachment_id = str(next(_IDS))
+            filename, content = file
+            path = f"{attachment_id}/{filename}"
+            self.files[path] = content
+            values.append({"name": "file", "type": 11, "value": attachment_id})
+            data["resolved"] = {
+                "attachments": {
+                    attachment_id: {
+                        "id": attachment_id,
+                        "filename": filename,
+                        "size": len(content),
+                        "url": f"http://127.0.0.1:{self.port}/attachments/{path}",
+                        "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{path}",
+                    }
+                }
+            }
         return await self._interact(2, data, self._where(user, channel_id, roles or []), age)
 
-    async def autocomplete(self, user: Json, name: str, typed: str) -> int:
-        """`/name` being typed in the server channel, the text option focused."""
-        option = {"name": "text", "type": 3, "value": typed, "focused": True}
-        data = {"id": "1", "name": name, "type": 1, "options": [option]}
+    async def submit(
+        self,
+        user: Json,
+        custom_id: str,
+        values: dict[str, str],
+        *,
+        channel_id: int | None = CHANNEL_ID,
+        roles: list[str] | None = None,
+    ) -> int:
+        """The modal `custom_id` filled with `values` (field custom id -> text) and sent."""
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]}
+            for key, value in values.items()
+        ]
+        data = {"custom_id": custom_id, "components": rows}
+        return await self._interact(5, data, self._where(user, channel_id, roles or []))
+
+    async def autocomplete(self, user: Json, name: str, typed: str, option: str = "mission") -> int:
+        """`/name` being typed in the server channel, the integer `option` focused."""
+        focused = {"name": option, "type": 4, "value": typed, "focused": True}
+        data = {"id": "1", "name": name, "type": 1, "options": [focused]}
         return await self._interact(4, data, self._where(user, CHANNEL_ID, []))
 
     async def click(self, user: Json, message: Sent, custom_id: str) -> int:
@@ -329,12 +418,23 @@ class FakeDiscord:
         where["message"] = self._message_json(message)
         return await self._interact(3, data, where)
 
-    async def post(self, user: Json, channel_id: int, content: str, reply_to: Sent | None) -> int:
-        """A person's message; a reply to the bot mentions it (so its content arrives)."""
+    async def post(
+        self,
+        user: Json,
+        channel_id: int,
+        content: str,
+        reply_to: Sent | None,
+        *,
+        mention: bool = False,
+    ) -> int:
+        """A person's message; a reply to the bot mentions it (so its content arrives), as does
+        an @mention (`mention`: `<@bot>` put before the text)."""
         message_id = next(_IDS)
+        if mention:
+            content = f"<@{BOT_ID}> {content}"
         data: Json = {
             **self._message_base(message_id, channel_id, user, content),
-            "mentions": [BOT_USER] if reply_to else [],
+            "mentions": [BOT_USER] if reply_to or mention else [],
         }
         if reply_to is not None:
             data["type"] = 19
@@ -381,6 +481,7 @@ class FakeDiscord:
     def _message_json(self, sent: Sent) -> Json:
         data = self._message_base(sent.id, sent.channel_id, BOT_USER, sent.content)
         data["components"] = sent.components
+        data["embeds"] = sent.embeds
         if sent.ephemeral_for is not None:
             data["flags"] = 64
         return data
@@ -482,6 +583,8 @@ class FakeDiscord:
             return self._follow_up(match.group(1), body)
         if re.fullmatch(rf"DELETE /webhooks/{APP_ID}/([^/]+)/messages/@original", route):
             return None
+        if match := re.fullmatch(rf"PATCH /webhooks/{APP_ID}/([^/]+)/messages/@original", route):
+            return self._follow_up(match.group(1), {**body, "flags": 64})
         self.unknown.append(route)
         raise _ApiError(404, 0, f"the fake does not know {route}")
 
@@ -493,6 +596,7 @@ class FakeDiscord:
         if len(content) > 2000:
             raise _ApiError(400, 50035, "Invalid Form Body: content over 2000")
         self._check_components(body.get("components") or [])
+        self._check_embeds(body.get("embeds") or [])
         reference = body.get("message_reference")
         sent = Sent(
             next(_IDS),
@@ -502,6 +606,7 @@ class FakeDiscord:
             reference=int(reference["message_id"]) if reference else None,
             allowed_mentions=body.get("allowed_mentions"),
             files=files,
+            embeds=body.get("embeds") or [],
         )
         self.messages[sent.id] = sent
         return self._message_json(sent)
@@ -515,6 +620,20 @@ class FakeDiscord:
                 if len(button.get("label", "")) > 80 or len(button.get("custom_id", "")) > 100:
                     raise _ApiError(400, 50035, "Invalid Form Body: label or custom_id too long")
 
+    @staticmethod
+    def _check_embeds(embeds: list[Json]) -> None:
+        for embed in embeds:
+            fields = embed.get("fields", [])
+            total = len(embed.get("title", "")) + len(embed.get("description", "") or "")
+            total += sum(len(f["name"]) + len(f["value"]) for f in fields)
+            if (
+                len(embed.get("title", "")) > 256
+                or len(fields) > 25
+                or any(len(f["name"]) > 256 or len(f["value"]) > 1024 for f in fields)
+                or total > 6000
+            ):
+                raise _ApiError(400, 50035, "Invalid Form Body: embed too large")
+
     def _edit(self, message_id: int, body: Json) -> Json:
         sent = self.messages.get(message_id)
         if sent is None or sent.deleted:
@@ -524,6 +643,9 @@ class FakeDiscord:
         if "components" in body:
             self._check_components(body["components"])
             sent.components = body["components"]
+        if "embeds" in body:
+            self._check_embeds(body["embeds"])
+            sent.embeds = body["embeds"] or []
         sent.edits += 1
         return self._message_json(sent)
 
@@ -534,6 +656,8 @@ class FakeDiscord:
         if pending.acked:
             raise _ApiError(400, 40060, "Interaction has already been acknowledged.")
         pending.acked = True
+        if body.get("type") == 9:  # a modal
+            self.modals[interaction_id] = body["data"]
         return {
             "interaction": {
                 "id": str(interaction_id),
@@ -559,6 +683,12 @@ class FakeDiscord:
         )
         self.messages[sent.id] = sent
         return self._message_json(sent)
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        content = self.files.get(request.match_info["path"])
+        if content is None:
+            return web.Response(status=404)
+        return web.Response(body=content, content_type="text/csv")
 
 
 def _json(data: Any, status: int = 200) -> web.Response:

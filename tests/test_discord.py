@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, cast
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
 from adapters.discord import DiscordPlatform
+from adapters.discord.commands import command_payloads
 from adapters.discord.limits import button_pages
 from bot.cli import _platforms
 from bot.config import ConfigError, Settings, load_settings
@@ -20,15 +23,31 @@ from bot.events import Button, ChatKind, ChatRef, SendMessage
 from bot.ports import DeliveryError, Outlet
 from bot.services import Services
 from data.store import Store
-from tests.fake_discord import CHANNEL_ID, COORDINATION_ROLE, TOKEN, FakeDiscord, Sent
+from tests.fake_discord import (
+    CHANNEL_ID,
+    COORDINATION_ROLE,
+    DIRECTION_ROLE,
+    GUILD_ID,
+    TOKEN,
+    FakeDiscord,
+    Sent,
+)
 from tests.harness import Clock
 from tests.scenarios import onboard as shared_onboard
 
 if TYPE_CHECKING:
     from adapters.memory import Person
+    from bot.context import Context
+    from data.records import Volunteer
 
 SETTLE = 10.0  # seconds an event may take before a test fails
-MISSION = "Tri alimentaire | samedi 14h-17h | Entrepôt, 12 rue des Lilas | 3 | manutention"
+MISSION: dict[str, str | int] = {
+    "title": "Tri alimentaire",
+    "when": "samedi 14h-17h",
+    "place": "Entrepôt, 12 rue des Lilas",
+    "places": 3,
+    "skills": "manutention",
+}
 
 
 class Member:
@@ -86,6 +105,18 @@ class Member:
         return max(candidates, key=lambda m: m.id, default=None)
 
 
+def text_inputs(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The text inputs of a modal as sent to Discord (in action rows or labels)."""
+    found = []
+    for component in components:
+        if component.get("type") == 4:
+            found.append(component)
+        found += text_inputs(list(component.get("components") or []))
+        if isinstance(component.get("component"), dict):
+            found += text_inputs([component["component"]])
+    return found
+
+
 async def onboard(member: Member) -> None:
     """The shared onboarding steps (a `Member` speaks like a `Person`)."""
     await shared_onboard(cast("Person", member))
@@ -124,6 +155,18 @@ class World:
         await self.start()
 
     @property
+    def clock(self) -> Clock:
+        return cast("Clock", self.core.services.clock)
+
+    async def volunteer(self, member: Member) -> Volunteer:
+        async with self.store.transaction() as tx:
+            identity = await tx.people.identity("discord", str(member.id))
+            assert identity is not None
+            volunteer = await tx.people.get(identity.volunteer_id)
+        assert volunteer is not None
+        return volunteer
+
+    @property
     def outlet(self) -> Outlet:
         return self.core.outlets["discord"]
 
@@ -153,12 +196,17 @@ class World:
 
     def card(self, mission_id: int) -> Sent:
         for message in self.channel_messages:
-            if any(line.endswith(f"· #{mission_id}") for line in message.content.splitlines()[:2]):
+            if any(line.endswith(f"· #{mission_id}") for line in message.shown.splitlines()[:2]):
                 return message
         raise AssertionError(f"no card for mission #{mission_id}")
 
-    async def post_mission(self, coordinator: Member, line: str = MISSION) -> int:
-        await coordinator.say(f"/mission {line}", in_group=True)
+    async def post_mission(
+        self, coordinator: Member, options: dict[str, str | int] | None = None
+    ) -> int:
+        """`/mission` with its typed options in the channel, then Publish."""
+        await self.settle(
+            await self.fake.slash(coordinator.user, "mission", options=options or MISSION)
+        )
         await coordinator.press("Publier", self.channel_messages[-1])
         published = [m for m in self.channel_messages if "publiée" in m.content]
         assert published, [m.content for m in self.channel_messages]
@@ -207,9 +255,39 @@ async def test_slash_commands_are_synced_with_french_and_english_descriptions(
     mission = commands["mission"]
     assert mission["description_localizations"]["fr"] == "Publier une mission"
     assert mission["description_localizations"]["en-US"] == "Post a mission"
-    assert mission["options"][0]["type"] == 3
-    assert mission["options"][0]["name_localizations"]["fr"] == "texte"
     assert commands["help"]["name_localizations"] == {"fr": "aide"}
+    assert commands["help"]["options"] == []
+
+
+async def test_coordinator_commands_have_typed_options_in_french_and_english(
+    world: World,
+) -> None:
+    commands = {c["name"]: c for c in world.fake.commands}
+    options = {o["name"]: o for o in commands["mission"]["options"]}
+    assert options["title"]["type"] == 3 and options["title"]["max_length"] == 120
+    assert options["title"]["name_localizations"]["fr"] == "titre"
+    places = options["places"]
+    assert (places["type"], places["min_value"], places["max_value"]) == (4, 1, 500)
+    assert places["description_localizations"]["en-GB"] == "How many people"
+    assert options["edit"]["autocomplete"] and options["edit"]["type"] == 4
+    (period,) = commands["stats"]["options"]
+    assert [c["value"] for c in period["choices"]] == ["week", "month", "quarter", "year"]
+    assert period["choices"][0]["name_localizations"] == {
+        "fr": "semaine",
+        "en-US": "week",
+        "en-GB": "week",
+    }
+    (mission_id,) = commands["invite"]["options"]
+    assert (mission_id["type"], mission_id["required"], mission_id["min_value"]) == (4, True, 1)
+    action, member = commands["coordinator"]["options"]
+    assert member["type"] == 6 and {c["value"] for c in action["choices"]} == {"add", "remove"}
+    assert [o["type"] for o in commands["profile"]["options"]] == [5]
+    for command in world.fake.commands:
+        for option in command["options"]:
+            assert re.fullmatch(r"[-_\w]{1,32}", option["name_localizations"]["fr"]), option
+            assert option["name_localizations"]["fr"] == option["name_localizations"]["fr"].lower()
+            assert all(len(d) <= 100 for d in option["description_localizations"].values())
+            assert len(option.get("choices", [])) <= 25
 
 
 async def test_a_volunteer_onboards_in_private(world: World) -> None:
@@ -238,19 +316,20 @@ async def test_the_mission_card_fills_up_then_promotes_from_the_waitlist(world: 
         await onboard(person)
     mission_id = await world.post_mission(coord)
     card = world.card(mission_id)
-    assert "0/3 inscrits" in card.content
+    assert card.field("Inscrits") == "0/3" and card.content == ""
     assert card.labels == ["Je participe", "Détails", "Me retirer"]
 
     assert "inscrit" in await alice.press("Je participe", card)
     await bob.press("Je participe", card)
     await carol.reply(card, "je viens")
-    assert "3/3 inscrits" in card.content, card.content
+    assert card.field("Inscrits") == "3/3", card.shown
+    assert "Complet" in card.embeds[0]["description"]
     assert "liste d'attente" in await dave.press("Je participe", card)
-    assert "1 en liste d'attente" in card.content
+    assert card.field("Inscrits") == "3/3 · 1 en liste d'attente"
 
     await alice.press("Me retirer", card)
     assert "Une place s'est libérée" in dave.last
-    assert "👥 3/3 inscrits" in card.content.splitlines(), "nobody waits any more"
+    assert card.field("Inscrits") == "3/3", "nobody waits any more"
     assert world.card(mission_id) is card and card.edits >= 5, "one card, edited in place"
 
 
@@ -261,7 +340,7 @@ async def test_buttons_keep_working_after_a_restart(world: World) -> None:
     await world.restart()
     assert world.fake.identified == 2
     assert "inscrit" in await eve.press("Je participe", world.card(mission_id))
-    assert "1/3 inscrits" in world.card(mission_id).content
+    assert world.card(mission_id).field("Inscrits") == "1/3"
 
 
 async def test_a_newcomer_clicking_join_is_welcomed_in_private(world: World) -> None:
@@ -277,7 +356,7 @@ async def test_a_member_with_private_messages_closed_is_marked_unreachable(world
     mission_id = await world.post_mission(coord)
     world.fake.closed_dms.add(gil.id)
     assert "inscrit" in await gil.press("Je participe", world.card(mission_id))
-    assert "1/3 inscrits" in world.card(mission_id).content
+    assert world.card(mission_id).field("Inscrits") == "1/3"
     async with world.store.transaction() as tx:
         identity = await tx.people.identity("discord", "51")
     assert identity is not None and not identity.reachable
@@ -302,7 +381,7 @@ async def test_mission_ids_are_suggested_from_the_open_missions(world: World) ->
     answer = world.fake.calls_of("POST", rf"/interactions/{interaction}/[^/]+/callback")[-1]
     assert answer.body["type"] == 8
     choices = answer.body["data"]["choices"]
-    assert choices == [{"name": f"#{mission_id} Tri alimentaire", "value": str(mission_id)}]
+    assert choices == [{"name": f"#{mission_id} Tri alimentaire", "value": mission_id}]
     assert {c["name"]: c for c in world.fake.commands}["match"]["options"][0]["autocomplete"]
 
 
@@ -311,11 +390,13 @@ async def test_a_member_with_the_coordinator_role_posts_missions(world: World) -
     await world.restart()
     iris = world.person(71, "Iris")
     await world.settle(
-        await world.fake.slash(iris.user, "mission", MISSION, roles=[str(COORDINATION_ROLE)])
+        await world.fake.slash(
+            iris.user, "mission", options=MISSION, roles=[str(COORDINATION_ROLE)]
+        )
     )
     assert world.channel_messages[-1].find_button("Publier") is not None
     jules = world.person(72, "Jules")
-    await jules.say(f"/mission {MISSION}", in_group=True)
+    await world.settle(await world.fake.slash(jules.user, "mission", options=MISSION))
     assert world.channel_messages[-1].find_button("Publier") is None, "not a coordinator"
 
 
@@ -324,12 +405,229 @@ async def test_a_deleted_card_is_posted_again(world: World) -> None:
     await onboard(kim)
     mission_id = await world.post_mission(coord)
     old = world.card(mission_id)
+    await kim.press("Je participe", old)
+    assert old.field("Inscrits") == "1/3"
     old.deleted = True  # someone with Manage Messages deleted it
-    await kim.say(f"/start m{mission_id}")
+    await world.settle(await world.fake.slash(kim.user, "mymissions", channel_id=None))
+    await kim.press(f"Me retirer de #{mission_id}")
     new = world.card(mission_id)
-    assert new is not old and "1/3 inscrits" in new.content
+    assert new is not old and new.field("Inscrits") == "0/3"
     refused = world.fake.calls_of("PATCH", rf"/channels/\d+/messages/{old.id}")
     assert refused and refused[-1].status == 404
+
+
+async def test_a_reminder_reaches_the_volunteer_by_private_message_and_is_answered(
+    world: World,
+) -> None:
+    """Posted by slash command; two join by buttons, a third by replying to the card; a
+    withdrawal promotes the waitlisted person; the clock moves; the reminder comes by DM."""
+    coord = world.coordinator()
+    alice, bob, carol, dave = (world.person(100 + i, n) for i, n in enumerate("ABCD", 1))
+    for person in (alice, bob, carol, dave):
+        await onboard(person)
+    mission_id = await world.post_mission(coord)
+    card = world.card(mission_id)
+    await alice.press("Je participe", card)
+    await bob.press("Je participe", card)
+    await carol.reply(card, "je viens")
+    assert card.field("Inscrits") == "3/3" and card.embeds[0]["title"].endswith(f"#{mission_id}")
+    await dave.press("Je participe", card)
+    await bob.press("Me retirer", card)
+    assert "Une place s'est libérée" in dave.last
+    assert "confirmé" in await dave.press("Je confirme", dave.inbox[-1]) or "confirmé" in dave.last
+    assert card.field("Inscrits") == "3/3"
+
+    async with world.store.transaction() as tx:
+        mission = await tx.missions.get(mission_id)
+    assert mission is not None
+    world.clock.now = mission.starts_at - timedelta(hours=23)  # past the 24 h reminder
+    assert await world.core.tasks.run_due() >= 3
+    for person in (alice, carol, dave):
+        assert "Rappel" in person.last and "Toujours partant" in person.last, person.texts()
+        assert person.inbox[-1].labels == ["Oui, je viens", "Je ne peux plus"]
+    assert "Rappel" not in bob.texts(), "bob withdrew"
+    await dave.press("Oui, je viens", dave.inbox[-1])
+    assert "À bientôt" in dave.last
+    dave_id = (await world.volunteer(dave)).id
+    async with world.store.transaction() as tx:
+        signup = await tx.missions.signup(mission_id, dave_id)
+    assert signup is not None and signup.reminder_answer == "yes"
+
+
+async def test_mission_form_opens_as_a_modal_and_creates_through_the_mission_checks(
+    world: World,
+) -> None:
+    coord = world.coordinator()
+    opened = await world.fake.slash(coord.user, "mission")
+    await world.settle(opened)
+    modal = world.fake.modals[opened]
+    assert modal["custom_id"] == "form:mission" and modal["title"] == "Nouvelle mission"
+    inputs = [row["components"][0] for row in modal["components"]]
+    assert [i["custom_id"] for i in inputs] == ["title", "when", "place", "slots", "skills"]
+    assert inputs[0]["label"] == "Titre" and inputs[0]["max_length"] == 120
+    answered = world.fake.calls_of("POST", rf"/interactions/{opened}/[^/]+/callback")
+    assert [c.body["type"] for c in answered] == [9], "the modal is the first answer"
+
+    values = {"title": "Tri", "when": "jamais", "place": "", "slots": "3", "skills": ""}
+    await world.settle(await world.fake.submit(coord.user, "form:mission", values))
+    assert "Je n'ai pas compris la date « jamais »" in world.channel_messages[-1].content
+    async with world.store.transaction() as tx:
+        assert await tx.missions.get(1) is None, "nothing created"
+
+    values["when"] = "samedi 14h-17h"
+    await world.settle(await world.fake.submit(coord.user, "form:mission", values))
+    summary = world.channel_messages[-1]
+    assert "Tri" in summary.content and summary.find_button("Publier") is not None
+    await coord.press("Publier", summary)
+    assert world.card(1).field("Inscrits") == "0/3"
+
+
+async def test_profile_form_changes_the_profile_and_refuses_what_it_cannot_read(
+    world: World,
+) -> None:
+    awa = world.person(11, "Awa")
+    await onboard(awa)
+    opened = await world.fake.slash(awa.user, "profile", options={"edit": True}, channel_id=None)
+    await world.settle(opened)
+    assert world.fake.modals[opened]["custom_id"] == "form:profile"
+    shown = {
+        c["custom_id"]: c.get("value") for c in text_inputs(world.fake.modals[opened]["components"])
+    }
+    assert shown == {  # what the profile holds, so a change keeps the rest
+        "skills": "Cuisine, Conduite (permis B)",
+        "availability": "samedi après-midi",
+        "place": "Paris 75011",
+    }
+    unchanged = {k: v or "" for k, v in shown.items()}
+    await world.settle(
+        await world.fake.submit(awa.user, "form:profile", unchanged, channel_id=None)
+    )
+    volunteer = await world.volunteer(awa)
+    async with world.store.transaction() as tx:
+        assert {k.skill_id for k in await tx.people.skills(volunteer.id)} == {
+            "cooking",
+            "driving_b",
+        }
+        assert await tx.people.availability(volunteer.id) == {(5, "afternoon")}
+    assert volunteer.location_text == "Paris 75011"
+
+    in_server = await world.fake.slash(awa.user, "profile", options={"edit": True})
+    await world.settle(in_server)
+    assert in_server not in world.fake.modals, "a profile is never edited in a channel"
+
+    bad = {"skills": "", "availability": "quand je veux", "place": "Lyon 69003"}
+    await world.settle(await world.fake.submit(awa.user, "form:profile", bad, channel_id=None))
+    assert "Je n'ai pas compris « quand je veux »" in awa.last
+    assert (await world.volunteer(awa)).postcode == "75011", "nothing saved"
+
+    good = {
+        "skills": "jardinage\npermis B\n",  # one per line, as a paragraph field invites
+        "availability": "tous les samedis matin, dimanche soir",
+        "place": "",
+    }
+    await world.settle(await world.fake.submit(awa.user, "form:profile", good, channel_id=None))
+    assert "enregistré" in awa.texts()
+    volunteer = await world.volunteer(awa)
+    async with world.store.transaction() as tx:
+        slots = await tx.people.availability(volunteer.id)
+    assert set(slots) == {(5, "morning"), (6, "evening")}
+    assert volunteer.postcode == "75011", "an empty field keeps its value"
+    async with world.store.transaction() as tx:
+        skills = {k.skill_id for k in await tx.people.skills(volunteer.id)}
+    assert skills == {"gardening", "driving_b"}
+
+
+async def test_roles_named_in_the_settings_grant_coordinator_and_admin(world: World) -> None:
+    world.settings = dataclasses.replace(
+        world.settings, discord_coordinator_role="coordination", discord_admin_role="Direction"
+    )
+    await world.restart()
+    nora, oscar = world.person(91, "Nora"), world.person(92, "Oscar")
+    await world.settle(await world.fake.slash(oscar.user, "missions"))  # a member now
+    coordinator = [str(COORDINATION_ROLE)]
+    await world.settle(
+        await world.fake.slash(
+            nora.user,
+            "coordinator",
+            options={"action": "add", "member": str(oscar.id)},
+            roles=coordinator,
+        )
+    )
+    assert "admin" in world.channel_messages[-1].content.lower(), "a coordinator is not admin"
+    await world.settle(
+        await world.fake.slash(
+            nora.user,
+            "coordinator",
+            options={"action": "add", "member": str(oscar.id)},
+            roles=[str(DIRECTION_ROLE)],
+        )
+    )
+    assert "Oscar est maintenant coordinateur" in world.channel_messages[-1].content
+    await world.settle(await world.fake.slash(oscar.user, "mission", options=MISSION))
+    assert world.channel_messages[-1].find_button("Publier") is not None
+
+
+async def test_a_role_id_in_the_settings_grants_admin_too(world: World) -> None:
+    world.settings = dataclasses.replace(world.settings, discord_admin_role=str(DIRECTION_ROLE))
+    await world.restart()
+    nora, oscar = world.person(91, "Nora"), world.person(92, "Oscar")
+    await world.settle(await world.fake.slash(oscar.user, "missions"))
+    add_oscar = {"action": "add", "member": str(oscar.id)}
+    await world.settle(await world.fake.slash(nora.user, "coordinator", options=add_oscar))
+    assert "Oscar est maintenant" not in world.channel_messages[-1].content, "no role: no admin"
+    await world.settle(
+        await world.fake.slash(
+            nora.user, "coordinator", options=add_oscar, roles=[str(DIRECTION_ROLE)]
+        )
+    )
+    assert "Oscar est maintenant coordinateur" in world.channel_messages[-1].content
+
+
+async def test_a_file_given_to_import_reaches_the_core_within_the_size_limit(
+    world: World,
+) -> None:
+    received: list[tuple[str, bytes, str]] = []
+
+    async def importer(ctx: Context, filename: str, content: bytes, caption: str) -> None:
+        received.append((filename, content, caption))
+
+    world.core.router.file_shared = importer
+    admin = world.coordinator()
+    csv = b"nom,ville\nAwa,Paris\n"
+    await world.settle(
+        await world.fake.slash(admin.user, "import", file=("benevoles.csv", csv), channel_id=None)
+    )
+    assert received == [("benevoles.csv", csv, "/import")]
+    big = await world.fake.slash(
+        admin.user, "import", file=("gros.csv", b"x" * 1_000_001), channel_id=None
+    )
+    await world.settle(big)
+    assert len(received) == 1, "not downloaded, not imported"
+    refusal = world.fake.ephemeral(admin.id)[-1].content
+    assert "1001 Ko" in refusal and "1000 Ko" in refusal
+    payloads = command_payloads(
+        world.core.services.catalogs, world.core.router, world.core.services.settings.language
+    )
+    (option,) = next(p for p in payloads if p["name"] == "import")["options"]
+    assert option["type"] == 11 and option["required"]
+
+
+async def test_a_message_that_mentions_the_bot_is_a_question_to_it(world: World) -> None:
+    heard: list[tuple[str, str]] = []
+
+    async def mention(ctx: Context, text: str) -> None:
+        heard.append((ctx.user.display_name, text))
+
+    world.core.router.group_mention = mention
+    paul = world.person(95, "Paul")
+    await world.settle(
+        await world.fake.post(paul.user, CHANNEL_ID, "à quelle heure on commence ?", None)
+    )
+    asked = await world.fake.post(
+        paul.user, CHANNEL_ID, "à quelle heure on commence ?", None, mention=True
+    )
+    await world.settle(asked)
+    assert heard == [("Paul", "à quelle heure on commence ?")], "only the mention, stripped"
 
 
 # --- limits ----------------------------------------------------------------------------
@@ -393,11 +691,13 @@ def test_discord_settings_are_read_and_start_the_adapter() -> None:
             "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway",
             "DISCORD_GUILD_IDS": "123, 456",
             "DISCORD_COORDINATOR_ROLE": "Coordination",
+            "DISCORD_ADMIN_ROLE": " Direction ",
         },
         dotenv=None,
     )
     assert settings.discord_guild_ids == (123, 456)
     assert settings.discord_coordinator_role == "Coordination"
+    assert settings.discord_admin_role == "Direction"
     assert [p.name for p in _platforms(settings)] == ["discord"]
     with pytest.raises(ConfigError, match="DISCORD_GUILD_IDS"):
         load_settings({"DISCORD_GUILD_IDS": "abc"}, dotenv=None)
@@ -405,3 +705,23 @@ def test_discord_settings_are_read_and_start_the_adapter() -> None:
         load_settings({"DISCORD_GATEWAY_URL": "http://x"}, dotenv=None)
     with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
         DiscordPlatform(Settings(discord_token="short"))
+
+
+async def test_every_channel_of_a_server_is_one_organisation(world: World) -> None:
+    coord = world.coordinator()
+    mission_id = await world.post_mission(coord)  # in the missions channel
+    other_channel = CHANNEL_ID + 1  # e.g. #coordination, on the same server
+    before = len(world.fake.ephemeral(coord.id)), len(coord.inbox)
+    await world.settle(
+        await world.fake.slash(
+            coord.user, "match", options={"mission": mission_id}, channel_id=other_channel
+        )
+    )
+    answers = [m.content for m in world.fake.ephemeral(coord.id)[before[0] :]]
+    answers += [m.content for m in coord.inbox[before[1] :]]
+    assert len(answers) == 1 and "« Tri alimentaire »" in answers[0], answers
+    async with world.store.transaction() as tx:
+        first = await tx.orgs.chat_space("discord", str(CHANNEL_ID))
+        second = await tx.orgs.chat_space("discord", str(other_channel))
+    assert first is not None and second is not None
+    assert first.org_id == second.org_id and first.group_id == second.group_id == str(GUILD_ID)

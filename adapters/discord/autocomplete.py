@@ -1,4 +1,4 @@
-"""Mission choices for the slash commands that take a mission id (`/match 12`).
+"""Mission choices for the slash command options that take a mission id (`/match 12`).
 
 A read of the open missions of the channel's association: what `/missions` lists,
 as "#12 Tri alimentaire" choices, filtered by what the person has typed so far.
@@ -13,9 +13,8 @@ from discord.app_commands import Choice
 from adapters.discord.outlet import PLATFORM
 from bot.services import Services
 
-__all__ = ["CHOICES_LIMIT", "MISSION_ID_COMMANDS", "mission_choices", "typed_value"]
+__all__ = ["CHOICES_LIMIT", "mission_choices", "typed_value"]
 
-MISSION_ID_COMMANDS = frozenset({"invite", "match"})
 CHOICES_LIMIT = 25
 _NAME_LIMIT = 100
 
@@ -30,7 +29,7 @@ def typed_value(data: dict[str, Any]) -> str:
 
 async def mission_choices(
     services: Services, channel_id: int | None, typed: str
-) -> list[Choice[str]]:
+) -> list[Choice[int]]:
     """Open missions of the association of `channel_id` whose id or title contain `typed`."""
     if channel_id is None:
         return []
@@ -44,5 +43,5 @@ async def mission_choices(
     for mission in missions:
         name = f"#{mission.id} {mission.title}"
         if needle in name.casefold():
-            choices.append(Choice(name=name[:_NAME_LIMIT], value=str(mission.id)))
+            choices.append(Choice(name=name[:_NAME_LIMIT], value=mission.id))
     return choices[:CHOICES_LIMIT]

@@ -16,10 +16,11 @@ from typing import Any
 import discord
 from discord.http import handle_message_parameters
 
-from adapters.discord.limits import button_pages, neutralise_mentions, split_text
+from adapters.discord.limits import as_plain_text, button_pages, fit_card, split_text
 from bot.events import (
     Action,
     AnswerButton,
+    Card,
     ChatRef,
     EditMessage,
     Keyboard,
@@ -31,7 +32,7 @@ from bot.events import (
 )
 from bot.ports import DeliveryError, MessageGone, RetryLater, Unreachable
 
-__all__ = ["PLATFORM", "DiscordOutlet", "view_of"]
+__all__ = ["PLATFORM", "DiscordOutlet", "embed_of", "view_of"]
 
 _log = logging.getLogger(__name__)
 
@@ -58,6 +59,15 @@ def view_of(rows: list[list[tuple[str, str]]]) -> discord.ui.View | None:
                 )
             )
     return view
+
+
+def embed_of(card: Card) -> discord.Embed:
+    """A card as an embed: its title, its fields side by side, its state line below."""
+    card = fit_card(card)
+    embed = discord.Embed(title=card.title, description=card.note or None)
+    for field in card.fields:
+        embed.add_field(name=field.name, value=field.value, inline=True)
+    return embed
 
 
 class DiscordOutlet:
@@ -90,11 +100,13 @@ class DiscordOutlet:
                 case SendMessage(chat=chat, text=text, buttons=buttons, reply_to=reply_to):
                     channel_id = await self._channel(chat)
                     reply = reply_to if reply_to and reply_to.chat_id == str(channel_id) else None
+                    if action.card is not None:
+                        return await self._send_card(channel_id, action.card, buttons, reply)
                     return await self._send(channel_id, text, buttons, reply)
                 case SendPrivate(user=user, text=text, buttons=buttons):
                     return await self._send(await self._dm(user.user_id), text, buttons)
-                case EditMessage(message=ref, text=text, buttons=buttons):
-                    return await self._edit(ref, text, buttons)
+                case EditMessage(message=ref, text=text, buttons=buttons, card=card):
+                    return await self._edit(ref, text, buttons, card)
                 case AnswerButton():
                     await self._answer(action)
                     return None
@@ -136,6 +148,7 @@ class DiscordOutlet:
         rows: list[list[tuple[str, str]]],
         reply_to: MessageRef | None = None,
         files: list[discord.File] | None = None,
+        embed: discord.Embed | None = None,
     ) -> MessageRef:
         reference = (
             discord.MessageReference(
@@ -147,11 +160,12 @@ class DiscordOutlet:
             else None
         )
         with handle_message_parameters(
-            content=neutralise_mentions(content) if content else None,
+            content=as_plain_text(content) if content else None,
             view=view_of(rows),
             allowed_mentions=_NO_MENTIONS,
             message_reference=reference or discord.utils.MISSING,
             files=files or discord.utils.MISSING,
+            embed=embed if embed is not None else discord.utils.MISSING,
         ) as params:
             data = await self._client.http.send_message(channel_id, params=params)
         return MessageRef(PLATFORM, str(data["channel_id"]), str(data["id"]))
@@ -161,7 +175,7 @@ class DiscordOutlet:
     ) -> MessageRef:
         """Send `text` in as many parts as it needs; the buttons go on the last part (and
         messages of their own beyond 25). Returns the part with the first buttons."""
-        parts = split_text(neutralise_mentions(text))
+        parts = split_text(as_plain_text(text))
         pages = button_pages(buttons)
         ref: MessageRef | None = None
         for index, part in enumerate(parts):
@@ -177,15 +191,28 @@ class DiscordOutlet:
             await self._post(channel_id, None, page)
         return ref
 
-    async def _edit(self, ref: MessageRef, text: str, buttons: Keyboard) -> MessageRef:
-        parts = split_text(neutralise_mentions(text))
-        if len(parts) > 1:
+    async def _send_card(
+        self, channel_id: int, card: Card, buttons: Keyboard, reply_to: MessageRef | None
+    ) -> MessageRef:
+        """A card as one embed, with its first 25 buttons (a card has three)."""
+        pages = button_pages(buttons)
+        return await self._post(
+            channel_id, None, pages[0] if pages else [], reply_to, embed=embed_of(card)
+        )
+
+    async def _edit(
+        self, ref: MessageRef, text: str, buttons: Keyboard, card: Card | None = None
+    ) -> MessageRef:
+        parts = split_text(as_plain_text(text))
+        if len(parts) > 1 and card is None:
             _log.warning("edited text too long for one message; only its start is shown")
         pages = button_pages(buttons)
         if len(pages) > 1:
             _log.warning("an edited message keeps only its first 25 buttons")
         with handle_message_parameters(
-            content=neutralise_mentions(parts[0]),
+            # A card is its embed alone; a text edit leaves no stale embed behind.
+            content=None if card is not None else as_plain_text(parts[0]),
+            embeds=[embed_of(card)] if card is not None else [],
             view=view_of(pages[0] if pages else []),
             allowed_mentions=_NO_MENTIONS,
         ) as params:
@@ -208,7 +235,7 @@ class DiscordOutlet:
             return
         try:
             await interaction.followup.send(
-                split_text(neutralise_mentions(action.text))[0],
+                split_text(as_plain_text(action.text))[0],
                 ephemeral=True,
                 allowed_mentions=_NO_MENTIONS,
             )
@@ -219,7 +246,7 @@ class DiscordOutlet:
         self, chat: ChatRef, filename: str, content: bytes, caption: str
     ) -> MessageRef:
         channel_id = await self._channel(chat)
-        parts = split_text(neutralise_mentions(caption)) if caption else [""]
+        parts = split_text(as_plain_text(caption)) if caption else [""]
         file = discord.File(io.BytesIO(content), filename=filename)
         ref = await self._post(channel_id, parts[0] or None, [], files=[file])
         for part in parts[1:]:

@@ -3,7 +3,9 @@
 The client is started with `async with client` and `start(token)`; it never owns
 the event loop. Only default intents are asked for: replies to the bot mention it,
 so their text arrives without the message-content intent. Every interaction is
-acknowledged at once (deferred), then handed to the core one event at a time.
+acknowledged at once (deferred, or answered with a form's modal), then handed to the
+core one event at a time. A file given to `/import` is downloaded here, within
+`FILE_LIMIT`, and reaches the core as `FileShared`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
@@ -21,18 +24,23 @@ from discord.http import Route
 
 from adapters.discord.autocomplete import mission_choices, typed_value
 from adapters.discord.commands import sync_commands
-from adapters.discord.convert import EventReader
+from adapters.discord.convert import EventReader, option_values, user_ref
+from adapters.discord.modals import form_modal
+from adapters.discord.options import form_to_open
 from adapters.discord.outlet import PLATFORM, DiscordOutlet
 from bot.config import ConfigError, Settings
 from bot.core import Core
 from bot.events import ChatKind, ChatRef, Command, Event, UserRef
+from bot.forms import FORMS
+from bot.i18n import language_from_locale
 
-__all__ = ["DEFAULT_API", "DiscordPlatform"]
+__all__ = ["DEFAULT_API", "FILE_LIMIT", "DiscordPlatform"]
 
 _log = logging.getLogger(__name__)
 
 DEFAULT_API = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
+FILE_LIMIT = 1_000_000  # bytes of a file given to a slash command (a CSV of volunteers)
 
 
 class DiscordPlatform:
@@ -167,7 +175,9 @@ class _Handler:
     async def on_ready(self) -> None:
         user = self._client.user
         assert user is not None
-        self._reader = EventReader(user.id, self._settings.discord_coordinator_role)
+        self._reader = EventReader(
+            user.id, self._settings.discord_coordinator_role, self._settings.discord_admin_role
+        )
         services = self._core.services
         await sync_commands(
             self._client,
@@ -190,7 +200,8 @@ class _Handler:
             if self._reader is not None:
                 event = self._reader.message(message)
                 if event is not None:
-                    await self._handle(event)
+                    # A message may come again after a gateway RESUME; an interaction never does.
+                    await self._handle(event, source=f"{PLATFORM}:message:{message.id}")
         finally:
             self._handled(str(message.id))
 
@@ -201,17 +212,26 @@ class _Handler:
     async def _interaction(self, interaction: discord.Interaction[Any]) -> None:
         if self._reader is None:
             return
+        kind = interaction.type
         event: Event | None = None
+        told = False  # the "thinking…" note became a word to the person: keep it
         try:
-            if interaction.type is discord.InteractionType.application_command:
-                event = self._reader.command(interaction)
+            if kind is discord.InteractionType.application_command:
+                if await self._open_form(interaction):
+                    return  # the form's submission is the event
                 await interaction.response.defer(ephemeral=True, thinking=True)
-            elif interaction.type is discord.InteractionType.component:
+                event = await self._command_event(interaction)
+                # No event from a file: the person was told why, in place of the note.
+                told = event is None and self._reader.attachment(interaction) is not None
+            elif kind is discord.InteractionType.modal_submit:
+                event = self._reader.form(interaction)  # read first: it counts even if late
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            elif kind is discord.InteractionType.component:
                 event = self._reader.press(interaction)
                 await interaction.response.defer()
                 if event is not None:
                     self._outlet.remember(interaction)
-            elif interaction.type is discord.InteractionType.autocomplete:
+            elif kind is discord.InteractionType.autocomplete:
                 data: dict[str, Any] = dict(interaction.data or {})
                 choices = await mission_choices(
                     self._core.services, interaction.channel_id, typed_value(data)
@@ -220,19 +240,83 @@ class _Handler:
                 return
         except discord.HTTPException as exc:  # too late (10062): the person's intent still counts
             _log.warning("interaction %s not acknowledged: %s", interaction.id, exc.text)
+            if kind is discord.InteractionType.application_command and event is None:
+                event = await self._command_event(interaction)
         if event is not None:
             await self._handle(event)
-        if interaction.type is discord.InteractionType.application_command:
+        if not told and kind in (
+            discord.InteractionType.application_command,
+            discord.InteractionType.modal_submit,
+        ):
             with contextlib.suppress(discord.HTTPException):
                 await interaction.delete_original_response()  # the "thinking…" note
 
-    async def _handle(self, event: Event) -> None:
+    def _lang(self, interaction: discord.Interaction[Any]) -> str:
+        locale = interaction.locale.value if interaction.locale else None
+        return language_from_locale(locale, self._core.services.settings.language)
+
+    async def _open_form(self, interaction: discord.Interaction[Any]) -> bool:
+        """Answer with a modal when the command asks for a form (it cannot be deferred)."""
+        data: dict[str, Any] = dict(interaction.data or {})
+        name = form_to_open(str(data.get("name", "")), option_values(interaction))
+        if name is None:
+            return False
+        if FORMS[name].private and interaction.guild_id is not None:
+            return False  # the command answers that it is for the private chat, as elsewhere
+        values = await self._core.form_values(name, user_ref(interaction.user))
+        modal = form_modal(
+            self._core.services.catalogs, FORMS[name], self._lang(interaction), values
+        )
+        await interaction.response.send_modal(modal)
+        return True
+
+    async def _command_event(self, interaction: discord.Interaction[Any]) -> Event | None:
+        """The command, or the file it was given (downloaded, within `FILE_LIMIT`)."""
+        assert self._reader is not None
+        attachment = self._reader.attachment(interaction)
+        if attachment is None:
+            return self._reader.command(interaction)
+        catalogs, lang = self._core.services.catalogs, self._lang(interaction)
+        if attachment.size > FILE_LIMIT:
+            await self._tell(
+                interaction,
+                catalogs.t(
+                    lang,
+                    "discord.file_too_big",
+                    size=-(-attachment.size // 1000),
+                    limit=FILE_LIMIT // 1000,
+                ),
+            )
+            return None
+        try:
+            content = await self._download(attachment.url)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError, _TooBig) as exc:
+            _log.warning("could not download %s: %s", attachment.filename, exc)
+            await self._tell(interaction, catalogs.t(lang, "discord.file_unreadable"))
+            return None
+        return self._reader.file_shared(interaction, attachment.filename, content)
+
+    async def _download(self, url: str) -> bytes:
+        """The file's bytes; more than `FILE_LIMIT` (whatever its size said) is refused."""
+        content = await self._client.http.get_from_cdn(url)
+        if len(content) > FILE_LIMIT:
+            raise _TooBig(url)
+        return content
+
+    async def _tell(self, interaction: discord.Interaction[Any], text: str) -> None:
+        """An ephemeral word to the person, in place of the deferral's "thinking…" note."""
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.edit_original_response(
+                content=text, allowed_mentions=discord.AllowedMentions.none()
+            )
+
+    async def _handle(self, event: Event, *, source: str | None = None) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._busy.add(task)
         try:
             async with self._turn:
-                await self._core.handle(event)
+                await self._core.handle(event, source=source)
                 while self._outlet.private_starts:
                     user_id, payload = self._outlet.private_starts.pop(0)
                     await self._core.handle(_private_start(event.user, user_id, payload))
@@ -245,6 +329,10 @@ class _Handler:
         busy = [t for t in self._busy if t is not asyncio.current_task()]
         if busy:
             await asyncio.wait(busy, timeout=10)
+
+
+class _TooBig(Exception):
+    """A file turned out larger than its announced size allows."""
 
 
 def _private_start(user: UserRef, user_id: str, payload: str) -> Command:

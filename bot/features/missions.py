@@ -27,6 +27,8 @@ from bot.features.mission_form import (
     set_skills,
     when_text,
 )
+from bot.forms import MISSION as MISSION_FORM
+from bot.forms import as_list
 from bot.matchmaking import FIT, missions_for, render_reasons
 from bot.outbox import queue_card_post
 from bot.router import Flow, Router
@@ -38,12 +40,14 @@ __all__ = ["EDIT_FIELDS", "register"]
 CREATE = "mi"
 _STEPS = ("title", "description", "when", "place", "skills", "slots", "confirm")
 _SKIPPABLE = ("description", "place", "skills")
+MISSION_FIELDS = ("title", "when", "place", "slots", "skills", "description")
 
 
 def register(router: Router) -> None:
     router.command("mission", mission_command, min_role=Role.COORDINATOR, help_key="help.mission")
     router.command("missions", list_missions, help_key="help.missions")
     router.flow(Flow(CREATE, _create_text, _create_button))
+    router.form(MISSION_FORM.name, mission_form_submitted)
 
 
 async def mission_command(ctx: Context, args: str) -> None:
@@ -80,22 +84,41 @@ async def _one_line(ctx: Context, args: str) -> None:
     parts = [p.strip() for p in args.split("|")]
     if len(parts) < 4 or len(parts) > 6:
         raise UserError("mission.one_line_format")
+    await _draft_to_confirm(ctx, *parts, *[""] * (6 - len(parts)))
+
+
+async def mission_form_submitted(ctx: Context, values: dict[str, str]) -> None:
+    """The mission form (bot/forms.py), checked and confirmed as the one-line `/mission`."""
+    field = {key: values.get(key, "").strip() for key in MISSION_FIELDS}
+    await _draft_to_confirm(
+        ctx,
+        field["title"],
+        field["when"],
+        field["place"],
+        field["slots"],
+        as_list(field["skills"]),
+        field["description"],
+    )
+
+
+async def _draft_to_confirm(
+    ctx: Context, title: str, when: str, place: str, slots: str, skills: str, description: str
+) -> None:
+    """Check every field as typed; the summary with its Publish button, nothing created yet."""
     org = await ctx.org_for(Role.COORDINATOR)
     space = await ctx.tx.orgs.chat_space(ctx.chat.platform, ctx.chat.chat_id)
     space = space or await ctx.tx.orgs.first_chat_space(org.id)
     data: dict[str, Any] = {"org_id": org.id, "space_id": space.id if space else None}
-    data["title"] = clean_line(parts[0], max_len=TITLE_MAX, what=ctx.t("field.title"))
-    data.update(parse_when_field(ctx, parts[1]))
-    data["place"] = (
-        clean_line(parts[2], max_len=PLACE_MAX, what=ctx.t("field.place")) if parts[2] else ""
-    )
-    data["slots"] = parse_count(parts[3], low=1, high=SLOTS_MAX, what=ctx.t("field.slots"))
+    data["title"] = clean_line(title, max_len=TITLE_MAX, what=ctx.t("field.title"))
+    data.update(parse_when_field(ctx, when))
+    data["place"] = clean_line(place, max_len=PLACE_MAX, what=ctx.t("field.place")) if place else ""
+    data["slots"] = parse_count(slots, low=1, high=SLOTS_MAX, what=ctx.t("field.slots"))
     data["description"] = (
-        clean_paragraph(parts[5], max_len=DESCRIPTION_MAX, what=ctx.t("field.description"))
-        if len(parts) > 5
+        clean_paragraph(description, max_len=DESCRIPTION_MAX, what=ctx.t("field.description"))
+        if description
         else ""
     )
-    set_skills(ctx, data, parts[4] if len(parts) > 4 else "")
+    set_skills(ctx, data, skills)
     await ctx.set_dialog(CREATE, "confirm", data)
     _prompt(ctx, "confirm", data, private=False)
 

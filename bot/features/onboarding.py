@@ -11,12 +11,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.availability import parse_availability
 from bot.context import PRIVATE_KEY, Context, UserError
 from bot.events import Button, ButtonPress, Keyboard
 from bot.features import pause
+from bot.forms import PROFILE as PROFILE_FORM
+from bot.forms import as_list
 from bot.router import Flow, Router
+from bot.services import Services
 from bot.text import clean_line
-from data.records import VolunteerSkill
+from data.records import Volunteer, VolunteerSkill
+from data.repos import Tx
 
 __all__ = ["CONSENT_VERSION", "PARTS", "begin", "profile_summary", "register", "save_location"]
 
@@ -35,6 +40,7 @@ def register(router: Router) -> None:
     router.command(
         "profile", show_profile, aliases=("profil",), private_only=True, help_key="help.profile"
     )
+    router.form(PROFILE_FORM.name, profile_form_submitted, values=profile_form_values)
 
 
 async def begin(ctx: Context, *, then_join: int | None = None) -> None:
@@ -350,3 +356,70 @@ async def save_location(ctx: Context, latitude: float, longitude: float) -> None
         await _advance(ctx, "place", data)
         return
     ctx.private("profile.location_saved")
+
+
+# --- the profile form (a Discord modal) ----------------------------------------
+
+
+def _availability_cells(text: str) -> list[str]:
+    """The form's availability in words, as grid cells ('5:morning'); empty means any time."""
+    cells = parse_availability(text)
+    if cells is None:
+        raise UserError("profile.availability_unparsed", text=text[:100])
+    return sorted(f"{day}:{part}" for day, part in cells)
+
+
+async def profile_form_values(tx: Tx, services: Services, volunteer: Volunteer) -> dict[str, str]:
+    """The profile as the form shows it, in words the form reads back unchanged
+    ("samedi dimanche matin, mercredi soir": the days of a group times its parts)."""
+    lang, catalogs = volunteer.language, services.catalogs
+    skills = await tx.people.skills(volunteer.id)
+    labels = [services.skill_label(k.skill_id, k.raw_text, lang) for k in skills]
+    days = catalogs.raw(lang, "date.days").split(",")
+    parts_of: dict[int, list[str]] = {}
+    for day, part in await tx.people.availability(volunteer.id):
+        parts_of.setdefault(day, []).append(part)
+    days_of: dict[tuple[str, ...], list[int]] = {}
+    for day in sorted(parts_of):
+        parts = tuple(p for p in PARTS if p in parts_of[day])
+        days_of.setdefault(parts, []).append(day)
+    groups = [
+        " ".join([days[d] for d in group_days] + [catalogs.t(lang, f"part.{p}") for p in parts])
+        for parts, group_days in days_of.items()
+    ]
+    return {
+        "skills": ", ".join(dict.fromkeys(label for label in labels if label)),
+        "availability": ", ".join(groups),
+        "place": volunteer.location_text or volunteer.postcode or "",
+    }
+
+
+async def profile_form_submitted(ctx: Context, values: dict[str, str]) -> None:
+    """The profile form: the filled fields replace those parts of the profile, checked as
+    in the step-by-step edit; nothing is saved unless every filled field is understood."""
+    if not ctx.volunteer.onboarded:
+        raise UserError("profile.none")
+    data: dict[str, Any] = {}
+    skills, avail, place = (values.get(k, "").strip() for k in ("skills", "availability", "place"))
+    if skills:
+        skills = as_list(skills)
+        text = clean_line(skills, max_len=SKILLS_MAX, what=ctx.t("field.skills"))
+        result = ctx.services.skills.normalise(text)
+        if not result.matches and not result.free_tags:
+            raise UserError("onboarding.skills_empty")
+        data["skills"] = [[m.skill_id, m.text[:200]] for m in result.matches]
+        data["free"] = [tag[:100] for tag in result.free_tags][:20]
+    if avail:
+        data["avail"] = _availability_cells(avail)
+    if place:
+        data["place"] = clean_line(place, max_len=100, what=ctx.t("field.place"))
+    if not data:
+        ctx.private("profile.form_empty")
+        return
+    await _save(ctx, data, parts=tuple(p for p in EDITABLE if p in data))
+    await ctx.tx.interactions.log("profile_form", volunteer_id=ctx.volunteer.id)
+    refreshed = await ctx.tx.people.get(ctx.volunteer.id)
+    assert refreshed is not None
+    ctx.volunteer = refreshed
+    ctx.private("profile.saved")
+    await show_profile(ctx, "")
