@@ -21,6 +21,7 @@ from bot.events import (
     Command,
     EditMessage,
     Event,
+    FileShared,
     Keyboard,
     LocationShared,
     MemberJoined,
@@ -90,8 +91,10 @@ class MemoryOutlet:
                 return message
         return None
 
-    def _post(self, chat_id: str, text: str, buttons: Keyboard) -> MessageRef:
-        message = Message(str(next(self._ids)), chat_id, text, buttons)
+    def _post(
+        self, chat_id: str, text: str, buttons: Keyboard, file: tuple[str, bytes] | None = None
+    ) -> MessageRef:
+        message = Message(str(next(self._ids)), chat_id, text, buttons, file=file)
         self.chat(chat_id).messages.append(message)
         for listener in self.listeners:
             listener(chat_id, message, False)
@@ -121,17 +124,9 @@ class MemoryOutlet:
                 self.answers[press_id] = (text, alert)
                 return None
             case SendFile(chat=chat, filename=name, content=content, caption=caption):
-                ref = self._post(chat.chat_id, caption, ())
-                message = self.message(ref)
-                assert message is not None
-                message.file = (name, content)
-                return ref
+                return self._post(chat.chat_id, caption, (), (name, content))
             case SendImage(chat=chat, png=png, caption=caption):
-                ref = self._post(chat.chat_id, caption, ())
-                message = self.message(ref)
-                assert message is not None
-                message.file = ("image.png", png)
-                return ref
+                return self._post(chat.chat_id, caption, (), ("image.png", png))
             case _:
                 raise TypeError(f"unknown action {type(action).__name__}")
 
@@ -197,6 +192,22 @@ class Person:
         """Share a position in the private chat."""
         await self.platform.handle(
             LocationShared(self.user, self.private_chat, latitude, longitude)
+        )
+
+    async def send_file(
+        self, filename: str, content: bytes, caption: str = "", *, in_group: bool = False
+    ) -> None:
+        """Send a file (a document) to the bot, in the private chat (default) or the group."""
+        chat = self.platform.group if in_group else self.private_chat
+        await self.platform.handle(
+            FileShared(
+                self.user,
+                chat,
+                filename,
+                content,
+                caption,
+                is_chat_admin=self.is_chat_admin and in_group,
+            )
         )
 
     async def reply(self, message: Message, text: str) -> None:

@@ -5,6 +5,7 @@ Type as the current person; bot commands work as on Telegram. Terminal commands:
   /group, /private   switch chat          /reply N TEXT   reply in the group to message N
   N or M.N           press button N of the latest message with buttons (or of message M)
   /who               who is here          /quit           leave (Ctrl-D and Ctrl-C work too)
+  /import FILE.csv   send a local file to the bot, as a document with the caption /import
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import sys
 import threading
 import unicodedata
+from pathlib import Path
 from typing import Any, TextIO
 
 from adapters.memory import MemoryOutlet, MemoryPlatform, Message, Person
@@ -24,6 +26,7 @@ from bot.events import MessageRef
 __all__ = ["TerminalChat"]
 
 HELP = __doc__.split("\n", 2)[2] if __doc__ else ""
+MAX_FILE_BYTES = 1_000_000  # as the Telegram adapter: a volunteer list, not an archive
 
 
 class TerminalChat:
@@ -31,9 +34,17 @@ class TerminalChat:
 
     name = "terminal"
 
-    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        files_dir: Path | None = None,
+    ) -> None:
+        """`files_dir`: where files the bot sends (CSV, charts, calendars) are saved, so
+        they can be opened; None shows only their name and size."""
         self._in = stdin or sys.stdin
         self._out = stdout or sys.stdout
+        self._files_dir = files_dir
         self.outlet = MemoryOutlet(platform="terminal")
         self.outlet.listeners.append(self._show)
         self._platform: MemoryPlatform | None = None
@@ -58,6 +69,14 @@ class TerminalChat:
         self._print(f"\n{self._who_sees(chat_id)} #{message.message_id}{flag}")
         for line in message.text.splitlines():
             self._print(f"  {line}")
+        if message.file is not None:
+            name, content = message.file
+            self._print(f"  📎 {name} ({len(content)} octets)")
+            if self._files_dir is not None:
+                self._print(f"     → {self._save(message.message_id, name, content)}")
+            if name.endswith(".csv"):  # small tables (exports, claim codes): shown in full
+                for line in content.decode("utf-8-sig", errors="replace").splitlines()[:60]:
+                    self._print(f"  | {line}")
         number = 1
         for row in message.buttons:
             cells = []
@@ -65,6 +84,17 @@ class TerminalChat:
                 cells.append(f"[{number}] {button.label}")
                 number += 1
             self._print("  " + "  ".join(cells))
+
+    def _save(self, message_id: str, name: str, content: bytes) -> Path | str:
+        assert self._files_dir is not None
+        safe = re.sub(r"[^\w.-]+", "_", Path(name).name) or "file"
+        path = self._files_dir / f"{message_id}-{safe}"
+        try:
+            self._files_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        except OSError as exc:
+            return f"(non enregistré : {exc.strerror or exc})"
+        return path
 
     # --- people --------------------------------------------------------------
 
@@ -185,6 +215,9 @@ class TerminalChat:
                 reply_to=MessageRef("terminal", target.chat_id, target.message_id),
             )
             return True
+        if head in ("/import", "/importer") and rest.strip():
+            await self._send_file(person, head, rest.strip())
+            return True
         if _is_press(line):
             await self._press(person, line)
             return True
@@ -193,6 +226,19 @@ class TerminalChat:
             return True
         await person.say(line, in_group=self.in_group)
         return True
+
+    async def _send_file(self, person: Person, caption: str, path: str) -> None:
+        """Read a local file and send it to the bot, as Telegram sends a document."""
+        try:
+            name, content = await asyncio.to_thread(_read_file, path)
+        except OSError as exc:
+            self._print(f"Impossible de lire {path} : {exc.strerror}")
+            return
+        if len(content) > MAX_FILE_BYTES:
+            size, limit = len(content) // 1000, MAX_FILE_BYTES // 1000
+            self._print(f"Fichier trop gros : {size} Ko, {limit} Ko au maximum.")
+            return
+        await person.send_file(name, content, caption, in_group=self.in_group)
 
     def _find(self, number: str) -> Message | None:
         for chat in self.outlet.chats.values():
@@ -223,6 +269,13 @@ class TerminalChat:
         answer, _alert = await person.press_button(buttons[index], message)
         if answer:
             self._print(f"  ↳ {answer}")
+
+
+def _read_file(path: str) -> tuple[str, bytes]:
+    """The file's name and at most one byte more than the limit (enough to refuse it)."""
+    file = Path(path).expanduser()
+    with file.open("rb") as stream:
+        return file.name, stream.read(MAX_FILE_BYTES + 1)
 
 
 def _is_press(line: str) -> bool:

@@ -8,6 +8,7 @@ import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,7 +31,9 @@ Start here:
                          on a temporary database and print the conversation.
   mainforte db upgrade   create or upgrade the database schema (run does it too).
   mainforte train        learn from invitation outcomes (the bot also does it weekly).
-  mainforte export ...   CSV exports of hours and missions for the annual report.
+  mainforte import volunteers FILE
+                         import a volunteer spreadsheet (CSV); writes the claim codes.
+  mainforte export ...   CSV exports of hours, missions and volunteers (annual report).
 
 Settings come from environment variables, ./.env or ./mainforte.toml (see .env.example).
 """
@@ -54,10 +57,26 @@ def _parser() -> argparse.ArgumentParser:
         help="learn from invitation outcomes; keep each association's model only if it "
         "beats the weighted score (also done weekly by the bot)",
     )
-    export = sub.add_parser("export", help="write a CSV export (hours or missions) to a file")
-    export.add_argument("kind", choices=("hours", "missions"))
+    export = sub.add_parser(
+        "export", help="write a CSV export (hours, missions or volunteers) to a file"
+    )
+    export.add_argument("kind", choices=("hours", "missions", "volunteers"))
     export.add_argument("--out", required=True, metavar="FILE", help="the CSV file to write")
     export.add_argument("--org", type=int, help="the association's id (when there are several)")
+    export.add_argument(
+        "--period",
+        metavar="PERIOD",
+        help='only the missions of a period: "year", "quarter", "2026-01-01..2026-12-31"',
+    )
+    imports = sub.add_parser(
+        "import", help="import volunteers from a CSV spreadsheet; write their claim codes"
+    )
+    imports.add_argument("what", choices=("volunteers",))
+    imports.add_argument("file", metavar="FILE", help="the CSV file (Excel/LibreOffice export)")
+    imports.add_argument("--org", type=int, help="the association's id (when there are several)")
+    imports.add_argument(
+        "--out", metavar="FILE", help="where to write the codes (default: FILE-codes.csv)"
+    )
     return parser
 
 
@@ -74,7 +93,7 @@ def _platforms(settings: Settings) -> list[Platform]:
     if not platforms:
         from adapters.terminal import TerminalChat
 
-        platforms.append(TerminalChat())
+        platforms.append(TerminalChat(files_dir=Path("mainforte-files")))
     return platforms
 
 
@@ -142,9 +161,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             configure_logging(settings, quiet=True)
             return asyncio.run(
                 export_to_file(
-                    settings.database_url, settings.language, args.kind, args.out, args.org
+                    settings.database_url,
+                    settings.language,
+                    args.kind,
+                    args.out,
+                    args.org,
+                    args.period,
                 )
             )
+        elif args.command == "import":
+            from bot.features.imports import import_file
+
+            configure_logging(settings, quiet=True)
+            return asyncio.run(import_file(settings, args.file, args.org, args.out))
         elif args.command == "db":
             if args.db_command != "upgrade":
                 db_parser.print_help()

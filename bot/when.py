@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["ParsedWhen", "parse_when"]
+__all__ = ["ParsedWhen", "normalize", "parse_when", "weekday_number"]
 
 MAX_LENGTH = 200
 _MAX_DURATION = timedelta(hours=24)
@@ -146,6 +146,19 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+
+
+def weekday_number(word: str) -> int | None:
+    """0 for Monday ... 6 for Sunday, for a weekday word of the reader's vocabulary
+    (French or English, full or short: "sam", "saturday"), as `normalize` spells it."""
+    found = _WORDS.get(word)
+    return found[1] if found is not None and found[0] == "wd" else None
+
+
+def normalize(text: str) -> str | None:
+    """Lower-case, strip accents and join multi-word phrases ("apres-midi" -> "apresmidi"),
+    as the reader sees text; None for unsafe text (control characters, too long)."""
+    return _normalize(text)
 
 
 def _normalize(text: str) -> str | None:

@@ -287,3 +287,33 @@ def test_db_without_an_action_is_a_usage_error(
     code = _main(["db"])
     assert "upgrade" in capsys.readouterr().out
     assert code == 2
+
+
+def test_import_volunteers_prints_the_errors_or_writes_the_codes(tmp_path: Path) -> None:
+    assert mainforte(tmp_path, "db", "upgrade").returncode == 0
+    with sqlite3.connect(tmp_path / "bot.db") as conn:
+        conn.execute(
+            "INSERT INTO organisations (name, timezone, language, settings, created_at) "
+            "VALUES ('Banque alimentaire', 'Europe/Paris', 'fr', '{}', '2026-11-29 09:00:00')"
+        )
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("Nom complet;Téléphone\nAwa Diallo;0612345678\n;0698765432\n".encode())
+    refused = mainforte(tmp_path, "import", "volunteers", str(bad), "--org", "1")
+    assert refused.returncode == 2
+    assert "Rien n'a été importé : 1 erreur(s)" in refused.stderr
+    assert "Ligne 3 : il manque le nom." in refused.stderr
+    good = tmp_path / "benevoles.csv"
+    good.write_bytes("\ufeffPrénom;Nom;Compétences\nAwa;Diallo;cuisine\n".encode())
+    done = mainforte(tmp_path, "import", "volunteers", str(good))
+    assert done.returncode == 0, done.stderr
+    codes = tmp_path / "benevoles-codes.csv"
+    assert (
+        f"1 bénévole(s) importé(s), 0 mis à jour, 0 déjà relié(s). Codes à transmettre : {codes}"
+        in done.stdout
+    )
+    lines = codes.read_bytes().decode("utf-8-sig").splitlines()
+    assert lines[0] == "ligne;nom;téléphone;e-mail;statut;code;lien"
+    assert lines[1].startswith("2;Awa Diallo;;;nouveau;") and "/claim " in lines[1]
+    with sqlite3.connect(tmp_path / "bot.db") as conn:
+        names = [n for (n,) in conn.execute("SELECT display_name FROM volunteers")]
+    assert names == ["Awa Diallo"], "the refused file imported nobody"

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO, cast
 
 import pytest
@@ -110,10 +112,10 @@ def onboarding(name: str) -> list[Line]:
     ]
 
 
-async def type_into_terminal(url: str, lines: Iterable[Line]) -> str:
+async def type_into_terminal(url: str, lines: Iterable[Line], files_dir: Path | None = None) -> str:
     """Run the bot with the terminal chat until the typed lines run out; return the screen."""
     screen = io.StringIO()
-    chat = TerminalChat(cast(TextIO, Typist(screen, lines)), screen)
+    chat = TerminalChat(cast(TextIO, Typist(screen, lines)), screen, files_dir)
     settings = Settings(database_url=url, outbox_sweep_seconds=60)
     async with asyncio.timeout(SESSION_TIMEOUT):  # a session that never ends fails, not hangs
         await run_bot(settings, [chat], install_signals=False)
@@ -223,3 +225,12 @@ async def test_a_button_of_a_message_that_does_not_exist_is_not_pressed(
     screen = await type_into_terminal(sqlite_url, ["/private", "/start", "999.2"])
     assert "Pas de message #999." in screen
     assert "je n'enregistre rien" not in screen
+
+
+async def test_files_the_bot_sends_are_saved_to_open_them(sqlite_url: str, tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    screen = await type_into_terminal(sqlite_url, ["/private", "/mydata"], files)
+    saved = list(files.iterdir())
+    assert len(saved) == 1 and saved[0].suffix == ".json", saved
+    assert str(saved[0]) in screen
+    assert json.loads(saved[0].read_bytes())  # the very file the bot sent, readable

@@ -29,6 +29,11 @@ async def start(ctx: Context, args: str) -> None:
     if not ctx.chat.is_private:
         ctx.reply("general.group_intro")
         return
+    if args.startswith("claim-"):  # a link to claim a profile the association imported
+        from bot.features import imports
+
+        await imports.claim_with_code(ctx, args.removeprefix("claim-"))
+        return
     then_join = int(args[1:]) if args[:1] == "m" and args[1:].isdigit() and len(args) < 10 else None
     if ctx.volunteer.onboarded:
         if then_join is not None:
