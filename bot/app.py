@@ -55,6 +55,7 @@ async def run_bot(
         # Train the reply classifier now rather than on the first reply in a group.
         await asyncio.to_thread(intent_classifier)
         core = Core(services)
+        await core.prepare()
         scheduler = Scheduler(
             services, core.tasks, core.delivery, sweep_seconds=settings.outbox_sweep_seconds
         )

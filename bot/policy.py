@@ -5,12 +5,13 @@ Stored in `organisations.settings` (JSON); anything missing takes the default.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-__all__ = ["Policy", "next_allowed_time"]
+__all__ = ["RETENTION_GRACE", "Policy", "next_allowed_time", "retention_months_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class Policy:
     series_weeks_ahead: int = 4  # weekly series: occurrences published this far ahead
     series_months_ahead: int = 2  # monthly series
     hourly_value_eur: float = 14.0  # valuation of one hour of volunteering in the stats
+    retention_months: int = 24  # profiles inactive this long are warned, then erased
 
     @classmethod
     def of(cls, settings: dict[str, Any]) -> Policy:
@@ -42,6 +44,15 @@ class Policy:
         if "reminder_hours" in values:
             values["reminder_hours"] = tuple(int(h) for h in values["reminder_hours"])
         return cls(**values)
+
+
+RETENTION_GRACE = timedelta(days=30)  # between the retention warning and the erasure
+
+
+def retention_months_for(policies: Iterable[Policy]) -> int:
+    """How long a person may stay inactive before erasure: the longest rule among their
+    organisations (an erasure cannot be undone), the default for someone in none."""
+    return max((p.retention_months for p in policies), default=Policy().retention_months)
 
 
 def next_allowed_time(moment: datetime, tz: ZoneInfo, quiet_start: int, quiet_end: int) -> datetime:

@@ -8,7 +8,7 @@ import json
 from sqlalchemy import select
 
 from data.records import ConversationState
-from data.schema import interactions, metadata, signups, volunteers
+from data.schema import interactions, metadata, outbox, signups, volunteers
 from tests.harness import Bot
 from tests.scenarios import onboard, post_mission
 from tests.timeline import run
@@ -120,3 +120,27 @@ async def test_after_forget_the_person_starts_again_as_someone_new(bot: Bot) -> 
     assert "Tu n'as pas encore de profil" in zoe.last
     await zoe.say("/privacy")
     assert "Tu n'as pas donné ton accord" in zoe.last
+
+
+async def test_forget_keeps_other_peoples_messages_that_only_look_like_the_name(bot: Bot) -> None:
+    coord = bot.person("coord", "Coralie")
+    marc, marcel = bot.person("marc", "Marc"), bot.person("marcel", "Marcel")
+    for person in (marc, marcel):
+        await person.join_group()
+        await onboard(person)
+    mission = await post_mission(bot, coord, "Marché de Noël | samedi 14h-17h | Place | 3")
+    await coord.say(f"/invite {mission}", in_group=True)  # invitations to both, via the outbox
+    assert any("Marché de Noël" in m.text for m in marcel.inbox)
+
+    async def outbox_to(user_id: str) -> list[dict[str, object]]:
+        async with bot.store.transaction() as tx:
+            rows = await tx.conn.execute(select(outbox.c.payload))
+            return [p for (p,) in rows if p.get("user_id") == user_id]
+
+    assert await outbox_to("marc") and await outbox_to("marcel")
+    await marc.say("/forget")
+    await marc.press("Oui, tout effacer")
+    assert await outbox_to("marc") == [], "what was sent to Marc is erased with him"
+    kept = await outbox_to("marcel")
+    assert kept and "Marché de Noël" in json.dumps(kept, ensure_ascii=False)
+    assert "Marcel" in json.dumps(kept, ensure_ascii=False), "Marcel is someone else"

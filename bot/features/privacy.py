@@ -12,9 +12,11 @@ import logging
 from bot.context import Context, UserError
 from bot.features.onboarding import CONSENT_VERSION
 from bot.files import send_file_privately
+from bot.policy import RETENTION_GRACE, Policy, retention_months_for
 from bot.router import Router
+from data.repos import Tx
 
-__all__ = ["register"]
+__all__ = ["erase_person", "register"]
 
 _log = logging.getLogger(__name__)
 
@@ -30,7 +32,13 @@ def register(router: Router) -> None:
 
 async def privacy_command(ctx: Context, _args: str) -> None:
     """The privacy notice, with the person's own consent privately."""
-    ctx.reply("privacy.notice", version=CONSENT_VERSION)
+    orgs = await ctx.tx.orgs.orgs_of(ctx.volunteer.id)
+    ctx.reply(
+        "privacy.notice",
+        version=CONSENT_VERSION,
+        months=retention_months_for(Policy.of(org.settings) for org in orgs),
+        grace=RETENTION_GRACE.days,
+    )
     consent = await ctx.tx.people.consent(ctx.volunteer.id, "profile")
     if consent is None:
         ctx.private("privacy.no_consent")
@@ -67,8 +75,16 @@ async def _forget_button(ctx: Context, payload: str) -> None:
         return
     if payload != "yes":
         raise UserError("errors.stale_button")
-    await ctx.tx.privacy.erase(ctx.volunteer.id)
-    await ctx.tx.interactions.log("erased", volunteer_id=ctx.volunteer.id)
-    _log.info("personal data of volunteer %d erased on request", ctx.volunteer.id)
+    await erase_person(ctx.tx, ctx.volunteer.id, reason="request")
     ctx.answer()
     ctx.private("privacy.forgotten")
+
+
+async def erase_person(tx: Tx, volunteer_id: int, *, reason: str) -> None:
+    """Erase the person's personal data, keeping anonymous aggregates (`PrivacyRepo.erase`).
+
+    The one eraser: /forget ("request") and the retention sweep ("inactive") both use it.
+    """
+    await tx.privacy.erase(volunteer_id)
+    await tx.interactions.log("erased", volunteer_id=volunteer_id, reason=reason)
+    _log.info("personal data of volunteer %d erased (%s)", volunteer_id, reason)

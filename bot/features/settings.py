@@ -6,6 +6,7 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from bot.context import Context, UserError
+from bot.features.retention import ensure_sweep
 from bot.policy import Policy
 from bot.router import Router
 from data.records import Role
@@ -33,7 +34,11 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "quiet_after_days": (0, 365),
     "series_weeks_ahead": (1, 12),
     "series_months_ahead": (1, 6),
+    # Erasing inactive profiles cannot be switched off: it is what the privacy notice promises.
+    "retention_months": (6, 60),
 }
+# What an admin may type to try to switch a setting off.
+_OFF_WORDS = frozenset({"0", "off", "non", "no", "jamais", "never", "aucun", "none"})
 
 
 def register(router: Router) -> None:
@@ -54,6 +59,8 @@ def _show(value: Any) -> str:
 
 def _parse(name: str, text: str) -> Any:
     low, high = _BOUNDS[name]
+    if name == "retention_months" and text.casefold() in _OFF_WORDS:
+        raise UserError("settings.retention_no_off", low=_show(low), high=_show(high))
     kind = {f.name: f for f in fields(Policy)}[name]
     try:
         if name == "reminder_hours":
@@ -99,6 +106,7 @@ async def settings_command(ctx: Context, args: str) -> None:
     await ctx.tx.interactions.log(
         "settings_changed", org_id=org.id, volunteer_id=ctx.volunteer.id, name=name
     )
+    await ensure_sweep(ctx.tx, ctx.now)
     ctx.reply(
         "settings.saved",
         name=name,

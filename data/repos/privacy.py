@@ -10,6 +10,7 @@ addressed to them, their comments and the details of their logged actions go.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, time
 from typing import Any
 
@@ -29,6 +30,7 @@ from data.schema import (
     outbox,
     signups,
     tasks,
+    volunteer_claims,
     volunteer_skills,
     volunteers,
 )
@@ -96,6 +98,9 @@ class PrivacyRepo:
             "interactions": await self._rows(
                 interactions, interactions.c.volunteer_id == volunteer_id
             ),
+            "imported_profiles": await self._rows(
+                volunteer_claims, volunteer_claims.c.volunteer_id == volunteer_id
+            ),
         }
 
     async def erase(self, volunteer_id: int) -> None:
@@ -117,7 +122,8 @@ class PrivacyRepo:
                     & (conversations.c.platform_user_id == i["platform_user_id"])
                 )
             )
-        for table in (identities, volunteer_skills, availability, consents, memberships, tasks):
+        erased = (identities, volunteer_skills, availability, consents, memberships, tasks)
+        for table in (*erased, volunteer_claims):
             await self._conn.execute(delete(table).where(table.c.volunteer_id == volunteer_id))
         await self._conn.execute(
             update(signups).where(signups.c.volunteer_id == volunteer_id).values(comment=None)
@@ -127,8 +133,12 @@ class PrivacyRepo:
             .where(interactions.c.volunteer_id == volunteer_id)
             .values(detail={})
         )
-        await self._scrub(interactions, interactions.c.detail, needles, lambda _: {})
-        await self._scrub(outbox, outbox.c.payload, needles, None)
+        for i in ids:  # messages to them, sent or still to send
+            addressed = await self._addressed_to(i["platform"], i["platform_user_id"])
+            if addressed:
+                await self._conn.execute(delete(outbox).where(outbox.c.id.in_(addressed)))
+        await self._scrub(interactions, interactions.c.detail, needles, delete_rows=False)
+        await self._scrub(outbox, outbox.c.payload, needles, delete_rows=True)
         await self._conn.execute(
             update(volunteers)
             .where(volunteers.c.id == volunteer_id)
@@ -147,24 +157,57 @@ class PrivacyRepo:
             )
         )
 
+    async def _addressed_to(self, platform: str, user_id: str) -> list[int]:
+        """Outbox rows whose recipient is this platform account."""
+        rows = (
+            await self._conn.execute(
+                select(outbox.c.id, outbox.c.payload).where(outbox.c.platform == platform)
+            )
+        ).all()
+        return [
+            r.id
+            for r in rows
+            if isinstance(r.payload, dict) and r.payload.get("user_id") == user_id
+        ]
+
     async def _scrub(
-        self, table: Table, column: Any, needles: set[str], replace: Any | None
+        self, table: Table, column: Any, needles: set[str], *, delete_rows: bool
     ) -> None:
-        """Rows whose JSON mentions the person lose it: replaced, or deleted when `replace` is None.
+        """Rows whose JSON names the person (whole words: "Marc", not "Marché" nor
+        "Marcel"): deleted (messages about them, which may quote what they wrote), or kept
+        with the name replaced by the erased tombstone (the log).
 
         A linear scan, acceptable for an erasure (rare) and the only way that works the
         same on SQLite and PostgreSQL whatever the JSON escaping.
         """
         if not needles:
             return
+        pattern = re.compile(
+            "|".join(
+                rf"(?<!\w){re.escape(n)}(?!\w)" for n in sorted(needles, key=len, reverse=True)
+            ),
+            re.IGNORECASE,
+        )
         rows = (await self._conn.execute(select(table.c.id, column))).all()
         for row_id, value in rows:
-            text = json.dumps(value, ensure_ascii=False).casefold()
-            if not any(n in text for n in needles):
+            if not pattern.search(json.dumps(value, ensure_ascii=False)):
                 continue
-            if replace is None:
+            if delete_rows:
                 await self._conn.execute(delete(table).where(table.c.id == row_id))
-            else:
-                await self._conn.execute(
-                    update(table).where(table.c.id == row_id).values({column.name: replace(value)})
-                )
+                continue
+            await self._conn.execute(
+                update(table)
+                .where(table.c.id == row_id)
+                .values({column.name: _redact(value, pattern)})
+            )
+
+
+def _redact(value: Any, pattern: re.Pattern[str]) -> Any:
+    """The JSON value with every match of `pattern` in its strings replaced."""
+    if isinstance(value, str):
+        return pattern.sub(ERASED_NAME, value)
+    if isinstance(value, list):
+        return [_redact(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact(v, pattern) for k, v in value.items()}
+    return value
