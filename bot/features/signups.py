@@ -8,6 +8,7 @@ from bot.cards import card_buttons, skills_text
 from bot.context import Context, UserError
 from bot.events import Text
 from bot.features import onboarding, proposals, waitlist
+from bot.features.agenda import CALENDAR_BUTTON
 from bot.outbox import queue_card_refresh
 from bot.router import Router
 from data.records import ACTIVE_SIGNUPS, Mission, MissionStatus, SignupStatus
@@ -90,7 +91,12 @@ async def join(ctx: Context, mission_id: int, source: str) -> None:
     if isinstance(ctx.event, Text):
         ctx.reply(group_key, name=ctx.user.display_name, title=mission.title, position=position)
     ctx.private(
-        private_key, title=mission.title, when=when, place=mission.place or "—", position=position
+        private_key,
+        title=mission.title,
+        when=when,
+        place=mission.place or "—",
+        position=position,
+        buttons=((ctx.button("calendar.add_button", f"{CALENDAR_BUTTON}:{mission.id}"),),),
     )
 
 
