@@ -56,6 +56,16 @@ class Catalogs:
             if name is not None
         }
 
+    # --- numbers -----------------------------------------------------------
+
+    @staticmethod
+    def number(lang: str, value: float, decimals: int = 1, *, trim: bool = True) -> str:
+        """ "2,5" in French, "2.5" in English; `trim` drops zero decimals ("3", not "3,0")."""
+        text = f"{value:.{decimals}f}"
+        if trim and decimals:
+            text = text.rstrip("0").rstrip(".")
+        return text.replace(".", ",") if lang == "fr" else text
+
     # --- dates -------------------------------------------------------------
 
     def day_name(self, lang: str, weekday: int) -> str:

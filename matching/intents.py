@@ -14,8 +14,6 @@ second; nothing is unpickled), then applied with plain NumPy (well under a milli
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections import Counter
@@ -23,13 +21,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from importlib import resources
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
+
+from matching.textfeatures import labelled_rows, negation_features, word_features
 
 __all__ = [
     "Intent",
@@ -79,7 +77,6 @@ _CONTRACTIONS = [(re.compile(p), r) for p, r in (
     (r"'d\b", " would"), (r"\b([a-z])'", r"\1 "),  # French elisions: j' -> j, l' -> l
 )]  # fmt: skip
 _TOKEN = re.compile(r"emo_[a-z_]+|\+1(?!\d)|[a-z0-9]+|[,;.!?:\n]")
-_BREAKS = frozenset(",;.!?:\n")
 
 # SMS spellings and contractions; values are space-separated replacements.
 _ALIASES: dict[str, str] = {
@@ -123,9 +120,6 @@ _IDIOMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("not", "miss"): ("come",), ("pas", "louper"): ("venir",), ("pas", "rater"): ("venir",),
 }  # fmt: skip
 _IDIOM_MAX = max(len(k) for k in _IDIOMS)
-_NEGATORS = frozenset(_split("pas plus jamais not never no non nan nope sans"))
-_NEG_SKIP = frozenset(_split("je j i me moi ne n"))
-_NEG_WINDOW = 2
 _NEG_WEIGHT = 0.5
 
 
@@ -186,34 +180,6 @@ def normalise(text: str, known: Iterable[str] = ()) -> str:
     return " ".join(_tokens(text, frozenset(known)))
 
 
-def _negated(tokens: Sequence[str]) -> list[str]:
-    """'neg_' + each word within two words of a negator, in the same clause."""
-    out: list[str] = []
-    for i, token in enumerate(tokens):
-        if token not in _NEGATORS:
-            continue
-        for j in range(max(0, i - _NEG_WINDOW), min(len(tokens), i + _NEG_WINDOW + 1)):
-            word, between = tokens[j], tokens[min(i, j) : max(i, j) + 1]
-            if j != i and word not in _NEGATORS | _NEG_SKIP and not _BREAKS & {*between}:
-                out.append("neg_" + word)
-    return out
-
-
-def _negation_features(normalised: str) -> list[str]:
-    """Negation-scoped words and a flag, weighted as a block of their own."""
-    negated = _negated(normalised.split())
-    return ["<neg>", *negated] if negated else ["<no-neg>"]
-
-
-def _word_features(normalised: str) -> list[str]:
-    """Word unigrams and bigrams within clauses, plus negation-scoped words."""
-    tokens = normalised.split()
-    words = [t for t in tokens if t not in _BREAKS]
-    edged = ["<s>", *tokens, "</s>"]  # "i am in </s>" is not "i am in paris"
-    bigrams = [f"{a} {b}" for a, b in pairwise(edged) if not {a, b} & _BREAKS]
-    return words + bigrams + _negated(tokens)
-
-
 def _softmax(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
     out: npt.NDArray[np.float64] = shifted / shifted.sum(axis=1, keepdims=True)
@@ -270,8 +236,8 @@ class IntentClassifier:
         target = np.array([self.classes.index(y) for _, y in examples], dtype=np.intp)
         vectorisers: list[tuple[str, Any]] = [
             ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
-            ("words", TfidfVectorizer(analyzer=_word_features, sublinear_tf=True)),
-            ("negation", TfidfVectorizer(analyzer=_negation_features, use_idf=False)),
+            ("words", TfidfVectorizer(analyzer=word_features, sublinear_tf=True)),
+            ("negation", TfidfVectorizer(analyzer=negation_features, use_idf=False)),
         ]
         weights = {"chars": 1.0, "words": 1.0, "negation": _NEG_WEIGHT}
         self.features: Any = FeatureUnion(vectorisers, transformer_weights=weights)
@@ -316,8 +282,7 @@ class IntentClassifier:
 
 def load_examples(name: str = "intents_train.csv") -> list[tuple[str, Intent]]:
     """A labelled CSV (`text,intent`, UTF-8) shipped in the ``data`` package."""
-    raw = (resources.files("data") / name).read_text(encoding="utf-8")
-    return [(row["text"], Intent(row["intent"])) for row in csv.DictReader(io.StringIO(raw))]
+    return [(row["text"], Intent(row["intent"])) for row in labelled_rows(name)]
 
 
 @cache

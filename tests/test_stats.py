@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from adapters.memory import Person
-from bot.engagement import drifting, engagement, figures
+from bot.engagement import drifting, engagement, figures, hours_by_month, shortages, weekly_fill
 from data.repos.reports import History, InvitationRow, MissionRow, SignupRow
 from tests.harness import Bot
 from tests.scenarios import post_mission
@@ -48,19 +51,101 @@ async def test_admin_stats_are_private_with_figures_and_charts(bot: Bot) -> None
     assert "Missions publiées : 2 (+2) · complètes : 1 · taux de remplissage : 50 %" in text
     assert "absences : 33 %" in text
     assert "Heures données : 6 h (+6), soit 84 € à 14 €/h" in text
-    assert "Cuisine : 1 / 0" in text
+    assert "Les plus engagé·e·s : Alice (" in text and "S'éloignent : personne" in text
+    assert "Détails : /stats missions · /stats bénévoles · /export · /feedback" in text
+    assert len(text.splitlines()) <= 8, "the main answer stays short"
+    images = [m for m in admin.inbox if m.file is not None]
+    assert [m.text for m in images] == [
+        "Places pourvues par semaine",
+        "Heures de bénévolat par mois",
+    ]
+    assert all(m.file is not None and m.file[1].startswith(b"\x89PNG") for m in images)
+    await asyncio.to_thread(save_charts, {m.text: m.file[1] for m in images if m.file})
+
+
+async def test_stats_missions_and_volunteers_views(bot: Bot) -> None:
+    admin, _ = await season(bot)
+    await admin.say("/stats missions")
+    text = admin.inbox[-3].text
+    assert "Cuisine : 1 / 0" in text and "Missions publiées : 2" in text
+    assert "Bénévoles actifs" not in text and "Alice" not in text
+    assert [m.text for m in admin.inbox[-2:]] == [
+        "Places pourvues par semaine",
+        "Compétences : besoins et bénévoles",
+    ]
+    await admin.say("/stats bénévoles trimestre")
+    text = admin.inbox[-3].text
+    assert "3 derniers mois" in text and "Bénévoles actifs : 3" in text
     assert "Alice" in text and "présence 100 %" in text and "présence 0 %" in text
-    images = [m.file for m in admin.inbox if m.file is not None]
-    assert len(images) == 2
-    assert all(png.startswith(b"\x89PNG") for _, png in images)
-    await asyncio.to_thread(save_charts, [png for _, png in images])
+    assert [m.text for m in admin.inbox[-2:]] == [
+        "Activité par semaine",
+        "Heures de bénévolat par mois",
+    ]
+    pngs = {m.text: m.file[1] for m in admin.inbox if m.file is not None}
+    assert all(20_000 < len(png) < 400_000 for png in pngs.values()), {
+        k: len(v) for k, v in pngs.items()
+    }
+    await asyncio.to_thread(save_charts, pngs)
 
 
-def save_charts(pngs: list[bytes]) -> None:
+@pytest.mark.parametrize(
+    ("args", "header"),
+    [
+        ("semaine", "7 derniers jours"),
+        ("mois", "30 derniers jours"),
+        ("trimestre", "3 derniers mois"),
+        ("année", "12 derniers mois"),
+        (
+            "01/11/2026 05/12/2026",
+            "période choisie (du dimanche 1er novembre au samedi 5 décembre)",
+        ),
+        ("du 1er novembre au 5 décembre", "du dimanche 1er novembre au samedi 5 décembre"),
+        ("2026-11-01..2026-12-05", "du dimanche 1er novembre au samedi 5 décembre"),
+        ("missions 2026-11-01..2026-11-30", "du dimanche 1er novembre au lundi 30 novembre"),
+    ],
+)
+async def test_every_period_form_through_the_core(bot: Bot, args: str, header: str) -> None:
+    admin, _ = await season(bot)
+    await admin.say(f"/stats {args}")
+    text = next(m.text for m in reversed(admin.inbox) if m.text.startswith("📊"))
+    assert header in text
+
+
+async def test_a_custom_period_compares_with_the_one_of_the_same_length_before(bot: Bot) -> None:
+    admin, _ = await season(bot)
+    await admin.say("/stats 01/12/2026 05/12/2026")  # the sorting, on 5 December
+    text = admin.inbox[-3].text
+    assert "Heures données : 6 h (+6)" in text
+    await admin.say("/stats 26/11/2026 30/11/2026")  # nothing then; before it, nothing
+    text = admin.inbox[-3].text
+    assert "Heures données : 0 h (+0)" in text and "Bénévoles actifs : 0 (+0)" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "answer"),
+    [
+        ("décennie", "Je n'ai pas compris la période"),
+        ("30/11/2026 01/09/2026", "La fin (01/09/2026) est avant le début (30/11/2026)"),
+        ("01/12/2026 31/12/2026", "Le 31/12/2026 n'est pas encore passé"),
+        ("01/01/2015 01/01/2026", "dépasse 5 ans"),
+        ("missions aujourd'hui demain", "n'est pas encore passé"),
+    ],
+)
+async def test_bad_periods_get_one_clear_message_and_nothing_else(
+    bot: Bot, args: str, answer: str
+) -> None:
+    admin, _ = await season(bot)
+    before = len(admin.inbox)
+    await admin.say(f"/stats {args}")
+    assert len(admin.inbox) == before + 1
+    assert answer in admin.last and "📊" not in admin.last
+
+
+def save_charts(pngs: dict[str, bytes]) -> None:
     """Keep the charts in /tmp/mainforte-charts to look at them."""
     CHARTS.mkdir(exist_ok=True)
-    for index, png in enumerate(pngs):
-        (CHARTS / f"chart-{index}.png").write_bytes(png)
+    for title, png in pngs.items():
+        (CHARTS / f"{title.replace(' ', '-').replace(':', '')}.png").write_bytes(png)
 
 
 async def test_the_hourly_value_is_a_setting(bot: Bot) -> None:
@@ -133,3 +218,105 @@ def test_drifting_finds_who_was_keen_and_stopped() -> None:
 def test_figures_of_an_empty_period_are_unknown_not_zero_division() -> None:
     empty = figures(History({}, [], [], {}, {}), NOW - timedelta(days=7), NOW)
     assert empty.fill_rate is None and empty.acceptance is None and empty.hours == 0
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def test_hours_go_to_the_local_month_of_the_mission() -> None:
+    # 30 November 2026, 23:30 in Paris is already 1 December... no: 22:30 UTC, still
+    # November in UTC too. The risky one is 31 October 23:30 in Paris = 22:30 UTC (CET).
+    late = datetime(2026, 10, 31, 23, 30, tzinfo=PARIS)  # last day of October, local
+    new_year = datetime(2026, 12, 31, 23, 30, tzinfo=PARIS)  # 22:30 UTC, still 2026
+    early = datetime(2026, 12, 1, 0, 30, tzinfo=PARIS)  # 23:30 UTC on 30 November
+    missions = {
+        n: MissionRow(
+            n,
+            "M",
+            at.astimezone(UTC),
+            (at + timedelta(hours=2)).astimezone(UTC),
+            1,
+            "done",
+            at - timedelta(days=3),
+            (),
+        )
+        for n, at in enumerate((late, new_year, early))
+    }
+    signups = [SignupRow(n, 7, "attended", NOW) for n in missions]
+    history = History(missions, signups, [], {7: "Alice"}, {})
+    months = dict(hours_by_month(history, datetime(2027, 1, 10, tzinfo=UTC), PARIS, months=4))
+    assert months == {"2026-10": 2.0, "2026-11": 0.0, "2026-12": 4.0, "2027-01": 0.0}
+    utc = dict(hours_by_month(history, datetime(2027, 1, 10, tzinfo=UTC), ZoneInfo("UTC"), 4))
+    assert utc == {"2026-10": 2.0, "2026-11": 2.0, "2026-12": 2.0, "2027-01": 0.0}
+
+
+def test_weekly_fill_counts_places_taken_per_local_week() -> None:
+    monday = datetime(2026, 11, 30, 0, 30, tzinfo=PARIS)  # Sunday 23:30 UTC: a Monday here
+    missions = {
+        1: MissionRow(
+            1,
+            "A",
+            monday.astimezone(UTC),
+            monday.astimezone(UTC) + timedelta(hours=2),
+            4,
+            "open",
+            monday - timedelta(days=5),
+            (),
+        ),
+        2: MissionRow(
+            2,
+            "B",
+            (monday + timedelta(days=2)).astimezone(UTC),
+            (monday + timedelta(days=2, hours=2)).astimezone(UTC),
+            2,
+            "open",
+            monday - timedelta(days=5),
+            (),
+        ),
+        3: MissionRow(
+            3,
+            "C",
+            (monday + timedelta(days=3)).astimezone(UTC),
+            (monday + timedelta(days=3, hours=2)).astimezone(UTC),
+            5,
+            "cancelled",
+            monday - timedelta(days=5),
+            (),
+        ),
+    }
+    signups = [
+        SignupRow(1, 7, "attended", NOW),
+        SignupRow(1, 8, "no_show", NOW),
+        SignupRow(1, 9, "withdrawn", NOW),
+        SignupRow(2, 7, "confirmed", NOW),
+        SignupRow(2, 8, "confirmed", NOW),
+        SignupRow(2, 9, "confirmed", NOW),  # more than the places: counts 2
+    ]
+    history = History(missions, signups, [], {}, {})
+    weeks = weekly_fill(history, datetime(2026, 11, 20, tzinfo=UTC), NOW + timedelta(days=7), PARIS)
+    assert [(str(w), t, o) for w, t, o in weeks] == [
+        ("2026-11-16", 0, 0),
+        ("2026-11-23", 0, 0),
+        ("2026-11-30", 4, 6),
+        ("2026-12-07", 0, 0),
+    ]
+
+
+def test_shortages_put_the_most_missing_skill_first() -> None:
+    missions = {
+        n: MissionRow(
+            n,
+            "M",
+            NOW + timedelta(days=n),
+            NOW + timedelta(days=n, hours=1),
+            1,
+            "open",
+            NOW,
+            skills,
+        )
+        for n, skills in enumerate([("cuisine",), ("cuisine", "permis_b"), ("accueil",)])
+    }
+    history = History(missions, [], [], {}, {1: {"accueil"}, 2: {"accueil", "permis_b"}})
+    assert shortages(history, NOW) == [("cuisine", 2, 0), ("permis_b", 1, 1), ("accueil", 1, 2)]
+    # A past period counts only its own missions: here the first day's.
+    assert shortages(history, NOW, NOW + timedelta(hours=12)) == [("cuisine", 1, 0)]

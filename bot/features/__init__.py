@@ -6,7 +6,9 @@ from bot.features import (
     agenda,
     exports,
     faq,
+    feedback,
     general,
+    imports,
     invitations,
     mission_changes,
     missions,
@@ -16,6 +18,7 @@ from bot.features import (
     privacy,
     proposals,
     reminders,
+    retention,
     roles,
     series,
     settings,
@@ -44,7 +47,10 @@ def register_all(router: Router) -> None:
     pause.register(router)
     settings.register(router)
     privacy.register(router)
+    retention.register(router)
     stats.register(router)
+    feedback.register(router)
     exports.register(router)
     agenda.register(router)
     faq.register(router)
+    imports.register(router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from data.schema import (
@@ -18,7 +18,7 @@ from data.schema import (
     volunteers,
 )
 
-__all__ = ["History", "InvitationRow", "MissionRow", "ReportRepo", "SignupRow"]
+__all__ = ["History", "InvitationRow", "MissionRow", "Rated", "ReportRepo", "SignupRow"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,15 @@ class History:
     invitations: list[InvitationRow]
     names: dict[int, str]  # volunteers who are members or took part
     skills: dict[int, set[str]]  # onboarded members' skill ids
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    """One sign-up's rating (1-5) and comment, as the follow-up stored them."""
+
+    mission_id: int
+    rating: int | None
+    comment: str | None
 
 
 class ReportRepo:
@@ -150,3 +159,21 @@ class ReportRepo:
             )
         ).all()
         return [(r.starts_at, r.ends_at) for r in rows]
+
+    async def feedback(self, org_id: int, start: datetime, end: datetime) -> list[Rated]:
+        """Ratings and comments left on the organisation's missions that started in
+        [start, end), in the order they were given."""
+        rows = (
+            await self._conn.execute(
+                select(signups.c.mission_id, signups.c.rating, signups.c.comment)
+                .join(missions, missions.c.id == signups.c.mission_id)
+                .where(
+                    (missions.c.org_id == org_id)
+                    & (missions.c.starts_at >= start)
+                    & (missions.c.starts_at < end)
+                    & or_(signups.c.rating.is_not(None), signups.c.comment.is_not(None))
+                )
+                .order_by(signups.c.id)
+            )
+        ).all()
+        return [Rated(r.mission_id, r.rating, r.comment) for r in rows]
