@@ -6,10 +6,13 @@ Pure functions on `data.repos.reports.History`, so they are tested without a dat
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
+from zoneinfo import ZoneInfo
 
+from data.repos.orgs import Participation
 from data.repos.reports import History, MissionRow
 
 __all__ = [
@@ -18,11 +21,15 @@ __all__ = [
     "PeriodFigures",
     "drifting",
     "engagement",
+    "engagement_of",
     "figures",
     "hours_by_month",
+    "hours_by_volunteer",
     "period_bounds",
     "shortages",
+    "week_start",
     "weekly_activity",
+    "weekly_fill",
 ]
 
 PERIODS = {"week": 7, "month": 30, "quarter": 91, "year": 365}
@@ -37,6 +44,17 @@ def period_bounds(now: datetime, days: int) -> tuple[datetime, datetime]:
 
 def _hours(mission: MissionRow) -> float:
     return (mission.ends_at - mission.starts_at).total_seconds() / 3600
+
+
+def hours_by_volunteer(history: History) -> dict[int, float]:
+    """Hours attended by each volunteer over the whole history."""
+    hours: dict[int, float] = {}
+    for s in history.signups:
+        if s.status == "attended":
+            hours[s.volunteer_id] = hours.get(s.volunteer_id, 0.0) + _hours(
+                history.missions[s.mission_id]
+            )
+    return hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +115,15 @@ def figures(history: History, start: datetime, end: datetime) -> PeriodFigures:
     )
 
 
-def shortages(history: History, start: datetime) -> list[tuple[str, int, int]]:
-    """(skill id, missions since `start` or upcoming needing it, volunteers having it), worst first."""
+def shortages(
+    history: History, start: datetime, end: datetime | None = None
+) -> list[tuple[str, int, int]]:
+    """(skill id, missions from `start` to `end` needing it, volunteers having it), worst
+    first; with no `end`, the upcoming missions count too."""
     demand = Counter(
         skill
         for m in history.missions.values()
-        if start <= m.starts_at and m.status != "cancelled"
+        if start <= m.starts_at and (end is None or m.starts_at < end) and m.status != "cancelled"
         for skill in set(m.skills)
     )
     supply = Counter(skill for skills in history.skills.values() for skill in skills)
@@ -146,26 +167,46 @@ def engagement(history: History, at: datetime) -> dict[int, Engagement]:
             asked.setdefault(i.volunteer_id, Counter())[i.status] += 1
     out: dict[int, Engagement] = {}
     for vid in set(last) | set(asked):
-        days = (at - last[vid]).days if vid in last else None
-        recency = 0.0 if days is None else min(1.0, max(0.0, (180 - days) / (180 - 14)))
-        frequency = min(1.0, recent[vid] / 6)
         done = outcomes.get(vid, Counter())
-        came = done["attended"] + done["no_show"]
-        reliability = done["attended"] / came if came else None
         got = asked.get(vid, Counter())
-        total = sum(got.values())
-        answered = got["accepted"] + got["declined"]
-        responsiveness = answered / total if total else None
-        score = (
-            0.30 * recency
-            + 0.30 * frequency
-            + 0.25 * (0.5 if reliability is None else reliability)
-            + 0.15 * (0.5 if responsiveness is None else responsiveness)
-        )
-        out[vid] = Engagement(
-            vid, round(100 * score), days, recent[vid], reliability, responsiveness
+        out[vid] = _engagement(
+            vid,
+            at,
+            Participation(
+                last.get(vid),
+                done["attended"],
+                done["no_show"],
+                recent[vid],
+                sum(got.values()),
+                got["accepted"],
+                got["declined"],
+            ),
         )
     return out
+
+
+def engagement_of(
+    participation: Mapping[int, Participation], at: datetime
+) -> dict[int, Engagement]:
+    """`engagement` from the sums `OrgRepo.participation(org, at, at - 90 days)` gives in
+    two grouped queries, instead of the full history: the same scores."""
+    return {vid: _engagement(vid, at, p) for vid, p in participation.items()}
+
+
+def _engagement(vid: int, at: datetime, p: Participation) -> Engagement:
+    days = (at - p.last_taken).days if p.last_taken is not None else None
+    recency = 0.0 if days is None else min(1.0, max(0.0, (180 - days) / (180 - 14)))
+    frequency = min(1.0, p.recent_attended / 6)
+    came = p.attended + p.no_shows
+    reliability = p.attended / came if came else None
+    responsiveness = (p.accepted + p.declined) / p.invited if p.invited else None
+    score = (
+        0.30 * recency
+        + 0.30 * frequency
+        + 0.25 * (0.5 if reliability is None else reliability)
+        + 0.15 * (0.5 if responsiveness is None else responsiveness)
+    )
+    return Engagement(vid, round(100 * score), days, p.recent_attended, reliability, responsiveness)
 
 
 def drifting(
@@ -182,34 +223,77 @@ def drifting(
     return sorted(out, key=lambda pair: pair[0].score - pair[1])
 
 
+def _local_weeks(start: datetime, end: datetime, tz: ZoneInfo) -> list[date]:
+    """The local Mondays of the weeks that meet [start, end), oldest first."""
+    first = start.astimezone(tz).date()
+    first -= timedelta(days=first.weekday())
+    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    return [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
+
+
+def _monday(moment: datetime, tz: ZoneInfo) -> date:
+    day = moment.astimezone(tz).date()
+    return day - timedelta(days=day.weekday())
+
+
+def week_start(moment: datetime, tz: ZoneInfo) -> datetime:
+    """Midnight (local) of the Monday of the week `moment` falls in, in UTC."""
+    monday = _monday(moment, tz)
+    return datetime.combine(monday, time(0), tzinfo=tz).astimezone(UTC)
+
+
 def weekly_activity(
-    history: History, now: datetime, weeks: int = 12
-) -> list[tuple[datetime, int, int]]:
-    """(week start, places taken, people who came) for the last `weeks` weeks, oldest first."""
-    first = now - timedelta(weeks=weeks)
-    out = [(first + timedelta(weeks=n), 0, 0) for n in range(weeks)]
-    counts = [[0, 0] for _ in range(weeks)]
+    history: History, start: datetime, end: datetime, tz: ZoneInfo
+) -> list[tuple[date, int, int]]:
+    """(local Monday, places taken, people who came) of the missions starting each week
+    that meets [start, end), oldest first: the same weeks as `weekly_fill`."""
+    counts = {week: [0, 0] for week in _local_weeks(start, end, tz)}
     for s in history.signups:
-        start = history.missions[s.mission_id].starts_at
-        index = (start - first) // timedelta(weeks=1)
-        if 0 <= index < weeks and s.status in TAKEN:
-            counts[index][0] += 1
-            counts[index][1] += s.status == "attended"
-    return [(week, t, c) for (week, _, _), (t, c) in zip(out, counts, strict=True)]
+        mission = history.missions[s.mission_id]
+        if s.status not in TAKEN or not start <= mission.starts_at < end:
+            continue
+        week = counts[_monday(mission.starts_at, tz)]
+        week[0] += 1
+        week[1] += s.status == "attended"
+    return [(week, t, c) for week, (t, c) in counts.items()]
 
 
-def hours_by_month(history: History, now: datetime, months: int = 12) -> list[tuple[str, float]]:
-    """("2026-11", hours attended) for the last `months` months, oldest first."""
+def _month_keys(end: datetime, months: int) -> list[str]:
     keys: list[str] = []
-    year, month = now.year, now.month
+    year, month = end.year, end.month
     for _ in range(months):
         keys.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    keys.reverse()
-    totals = dict.fromkeys(keys, 0.0)
+    return keys[::-1]
+
+
+def hours_by_month(
+    history: History, now: datetime, tz: ZoneInfo, months: int = 12
+) -> list[tuple[str, float]]:
+    """("2026-11", hours attended) for the last `months` local months up to `now`, oldest
+    first; a mission belongs to the month of its local start in the organisation's `tz`."""
+    totals = dict.fromkeys(_month_keys(now.astimezone(tz), months), 0.0)
     for s in history.signups:
         mission = history.missions[s.mission_id]
-        key = f"{mission.starts_at.year:04d}-{mission.starts_at.month:02d}"
+        local = mission.starts_at.astimezone(tz)
+        key = f"{local.year:04d}-{local.month:02d}"
         if s.status == "attended" and key in totals:
             totals[key] += _hours(mission)
     return list(totals.items())
+
+
+def weekly_fill(
+    history: History, start: datetime, end: datetime, tz: ZoneInfo
+) -> list[tuple[date, int, int]]:
+    """(local Monday, places taken, places offered) of the missions starting each week that
+    meets [start, end), oldest first; cancelled missions do not count."""
+    weeks = _local_weeks(start, end, tz)
+    taken: Counter[int] = Counter(s.mission_id for s in history.signups if s.status in TAKEN)
+    counts = {week: [0, 0] for week in weeks}
+    for m in history.missions.values():
+        if m.status == "cancelled" or not start <= m.starts_at < end:
+            continue
+        week = counts[_monday(m.starts_at, tz)]
+        week[0] += min(taken[m.id], m.slots)
+        week[1] += m.slots
+    return [(week, t, o) for week, (t, o) in counts.items()]

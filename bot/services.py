@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.config import Settings
 from bot.i18n import Catalogs
+from bot.poolcache import PoolCache
 from data.store import Store
 from matching.skills import SkillNormaliser
 from matching.taxonomy import Taxonomy, load_taxonomy
@@ -27,6 +28,10 @@ class Services:
     taxonomy: Taxonomy
     skills: SkillNormaliser
     clock: Callable[[], datetime] = utcnow
+    pools: PoolCache = field(init=False)  # built pools by organisation (bot.poolcache)
+
+    def __post_init__(self) -> None:
+        self.pools = PoolCache(self.taxonomy)
 
     @classmethod
     def build(

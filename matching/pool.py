@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matching.features import Candidate, availability_mask, is_finite_location
+from matching.features import PARTS, Candidate, availability_mask, is_finite_location
 from matching.taxonomy import Taxonomy
 
 __all__ = ["COUNT_FIELDS", "Pool", "SkillSpace", "TextModel"]
@@ -34,6 +34,7 @@ COUNT_FIELDS: Final = (
     "recent_missions",
 )
 _FLAG_FIELDS: Final = ("signed_up", "declined", "busy")
+_SLOTS: Final = tuple((day, part) for day in range(7) for part in PARTS)  # by mask bit
 NGRAM_RANGE: Final = (3, 4)
 MAX_FIT_DOCUMENTS: Final = 20_000  # the vocabulary and IDF are learnt on a sample this large
 
@@ -143,6 +144,8 @@ class Pool:
     lat_rad: NDArray[np.float64]  # radians; NaN = unknown
     lon_rad: NDArray[np.float64]
     cos_lat: NDArray[np.float32]
+    latitude: NDArray[np.float64]  # degrees, as given (radians do not convert back exactly)
+    longitude: NDArray[np.float64]
     attended: NDArray[np.float64]
     no_shows: NDArray[np.float64]
     invitations: NDArray[np.float64]
@@ -221,6 +224,8 @@ class Pool:
             "lat_rad": np.radians(lat),
             "lon_rad": np.radians(lon),
             "cos_lat": np.cos(np.radians(lat)).astype(np.float32),
+            "latitude": lat,
+            "longitude": lon,
             "weekly_cap": _optional([c.weekly_cap for c in candidates]),
             "max_distance_km": _optional([c.max_distance_km for c in candidates]),
             "days_since_active": _optional([c.days_since_active for c in candidates]),
@@ -244,6 +249,45 @@ class Pool:
         if rows.size == 0:
             raise KeyError(volunteer_id)
         return int(rows[0])
+
+    def candidates(self, rows: Sequence[int]) -> list[Candidate]:
+        """The volunteers of these rows as `Candidate` records again, counters and flags
+        included (a located volunteer keeps their exact coordinates): to rank many missions
+        for each of them without reloading their profiles."""
+        skills = sparse.csr_matrix(self.skills)
+        ids = self.space.skill_ids
+        out = []
+        for row in rows:
+            lat, lon = float(self.latitude[row]), float(self.longitude[row])
+            mask = int(self.availability[row])
+            cap, reach = float(self.weekly_cap[row]), float(self.max_distance_km[row])
+            days = float(self.days_since_active[row])
+            start, stop = skills.indptr[row], skills.indptr[row + 1]
+            out.append(
+                Candidate(
+                    volunteer_id=int(self.volunteer_ids[row]),
+                    skills=frozenset(ids[c] for c in skills.indices[start:stop].tolist()),
+                    profile_text=self.profile_texts[row],
+                    availability=frozenset(s for b, s in enumerate(_SLOTS) if mask >> b & 1),
+                    location=None if np.isnan(lat) else (lat, lon),
+                    attended=int(self.attended[row]),
+                    no_shows=int(self.no_shows[row]),
+                    invitations=int(self.invitations[row]),
+                    invitations_answered=int(self.invitations_answered[row]),
+                    invitations_accepted=int(self.invitations_accepted[row]),
+                    recent_invitations=int(self.recent_invitations[row]),
+                    recent_missions=int(self.recent_missions[row]),
+                    weekly_cap=None if np.isnan(cap) else int(cap),
+                    days_since_active=None if np.isnan(days) else days,
+                    is_member=bool(self.is_member[row]),
+                    paused=bool(self.paused[row]),
+                    signed_up=bool(self.signed_up[row]),
+                    declined=bool(self.declined[row]),
+                    busy=bool(self.busy[row]),
+                    max_distance_km=None if np.isnan(reach) else reach,
+                )
+            )
+        return out
 
     def with_mission_state(
         self,
@@ -271,6 +315,43 @@ class Pool:
         _check_counts(self.volunteer_ids, {k: v for k, v in arrays.items() if k in COUNT_FIELDS})
         frozen: dict[str, Any] = {k: _frozen(v) for k, v in arrays.items()}
         return replace(self, **frozen)
+
+    def with_paused(self, paused: Collection[int]) -> Pool:
+        """The same pool with these volunteer ids paused (others not)."""
+        flags = np.isin(self.volunteer_ids, np.fromiter(paused, dtype=np.int64))
+        return replace(self, paused=_frozen(flags))
+
+    def patched(self, rows: Pool, drop: Collection[int] = ()) -> Pool:
+        """This pool without the volunteers in `drop` or in `rows`, then `rows` appended.
+
+        `rows` must share this pool's text model (`from_candidates(..., text_model=...)`):
+        a changed profile is re-transformed with the fitted vocabulary, nothing is refitted.
+        Rankings do not depend on row order (ties go by volunteer id).
+        """
+        if rows.text_model is not self.text_model or rows.space.skill_ids != self.space.skill_ids:
+            raise ValueError("patch rows must share the pool's text model and taxonomy")
+        gone = np.fromiter(drop, dtype=np.int64)
+        keep = np.flatnonzero(
+            ~np.isin(self.volunteer_ids, np.concatenate([gone, rows.volunteer_ids]))
+        )
+        if keep.size == len(self) and len(rows) == 0:
+            return self
+        changed: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            mine, theirs = getattr(self, name), getattr(rows, name)
+            if isinstance(mine, np.ndarray):
+                changed[name] = _frozen(np.concatenate([mine[keep], theirs]))
+            elif sparse.issparse(mine):
+                kept = sparse.csr_matrix(mine)[keep]
+                changed[name] = sparse.vstack([kept, theirs], format="csc", dtype=mine.dtype)
+            elif name == "profile_texts":
+                changed[name] = tuple(mine[i] for i in keep.tolist()) + theirs
+        return replace(self, **changed)
+
+    def refitted(self) -> Pool:
+        """The same pool with its text model fitted again on its own profile texts."""
+        model = TextModel.fit(self.profile_texts, self.taxonomy)
+        return replace(self, text_model=model, text=model.transform(self.profile_texts).tocsc())
 
     @property
     def nbytes(self) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, fields, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
@@ -43,8 +43,10 @@ if TYPE_CHECKING:
     from matching.learning import AcceptanceModel
 
 __all__ = [
+    "LOYALTY_BONUS",
     "RERANK_DEPTH",
     "SUGGESTION_MIN_CONFIDENCE",
+    "Loyalty",
     "Ranked",
     "RankedMission",
     "Ranker",
@@ -55,6 +57,18 @@ __all__ = [
 SUGGESTION_MIN_CONFIDENCE: Final = 0.85  # suggested skills below this are not used
 RERANK_DEPTH: Final = 30  # how many of the weighted top a learned model re-orders
 _FAIRNESS = FEATURES.index("fairness")
+#: At most this is added to the ordering key of the most engaged person (not to the shown
+#: score): enough to break ties, never enough to outweigh the components. It is scaled by
+#: the fairness component, so someone already asked this week gets little of it.
+LOYALTY_BONUS: Final = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class Loyalty:
+    """What the caller knows of a volunteer's engagement over time."""
+
+    score: float  # 0-1, the organisation's engagement score
+    missions: int  # missions attended in the last 3 months
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,10 +210,31 @@ class Ranker:
         score, key = self._score_and_key(block, pool.volunteer_ids)
         return Scores(ctx, pool, block, score, key)
 
-    def rank(self, mission: MissionRequest, pool: Pool, limit: int | None = None) -> list[Ranked]:
-        """Eligible volunteers, best first, with reasons (`limit` keeps the top ones)."""
+    def rank(
+        self,
+        mission: MissionRequest,
+        pool: Pool,
+        limit: int | None = None,
+        *,
+        loyalty: Mapping[int, Loyalty] | None = None,
+    ) -> list[Ranked]:
+        """Eligible volunteers, best first, with reasons (`limit` keeps the top ones).
+
+        With `loyalty` (by volunteer id), engagement breaks near-ties (`LOYALTY_BONUS`) and
+        a "loyal" reason can be given.
+        """
         scores = self.score(mission, pool)
-        return [self._ranked(scores, int(row)) for row in scores.order(limit)]
+        if not loyalty:
+            return [self._ranked(scores, int(row)) for row in scores.order(limit)]
+        ids = scores.pool.volunteer_ids
+        known = [loyalty.get(int(i)) for i in ids]
+        engaged = np.array([0.0 if k is None else k.score for k in known])
+        bonus = LOYALTY_BONUS * np.clip(engaged, 0.0, 1.0) * scores.components[:, _FAIRNESS]
+        scores = replace(scores, key=scores.key + bonus)
+        return [
+            self._ranked(scores, int(row), loyal=(k.missions if (k := known[row]) else 0))
+            for row in scores.order(limit)
+        ]
 
     def explain_exclusions(self, mission: MissionRequest, pool: Pool) -> list[Ranked]:
         """Volunteers filtered out, each with `excluded` set (best score first)."""
@@ -296,7 +331,7 @@ class Ranker:
             )
         return self._suggestions[key]
 
-    def _ranked(self, scores: Scores, row: int) -> Ranked:
+    def _ranked(self, scores: Scores, row: int, *, loyal: int = 0) -> Ranked:
         ctx, pool, block = scores.context, scores.pool, scores.block
         hits, domain_hits = block.skill_hits[row], block.domain_hits[row]
         mission_skills = ctx.required + ctx.nice
@@ -323,6 +358,7 @@ class Ranker:
             answered=int(pool.invitations_answered[row]),
             recent_invitations=int(pool.recent_invitations[row]),
             days_since_active=_known(float(pool.days_since_active[row])),
+            loyal=loyal,
         )
         return Ranked(
             volunteer_id=int(pool.volunteer_ids[row]),

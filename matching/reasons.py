@@ -45,6 +45,7 @@ REASON_KINDS: Final[Mapping[str, str]] = {
     "active": "int, days since the person was last active (14 or fewer)",
     "new": "int, always 0: no invitation or mission yet, a chance to involve someone new",
     "rested": "int, always 7: not asked in the last 7 days",
+    "loyal": "int, missions the person came to in the last 3 months (3 or more)",
 }
 
 _W = {name: i for i, name in enumerate(FEATURES)}
@@ -131,6 +132,7 @@ class Facts:
     recent_invitations: int = 0
     days_since_active: float | None = None
     history: bool = True  # include the person's track record (not when ranking missions)
+    loyal: int = 0  # missions attended in the last 3 months, when the caller knows it
 
 
 def build_reasons(
@@ -184,6 +186,8 @@ def _history(facts: Facts, w: Sequence[float]) -> list[tuple[float, Reason]]:
     if facts.invitations >= 3 and facts.answered / facts.invitations >= 0.8:
         rate = facts.answered / facts.invitations
         found.append((eng_w * rate * 0.8, Reason("responsive", round(100 * rate))))
+    if facts.loyal >= 3:
+        found.append((eng_w * min(1.0, facts.loyal / 6), Reason("loyal", facts.loyal)))
     if facts.days_since_active is not None and facts.days_since_active <= 14:
         found.append((eng_w * 0.7, Reason("active", round(facts.days_since_active))))
     if signups == 0 and facts.invitations == 0:
@@ -238,6 +242,10 @@ def summarise(reasons: Sequence[Reason], taxonomy: Taxonomy, lang: str = "fr") -
                 parts.append(f"répond ({v} %)" if fr else f"responsive ({v}%)")
             case "active":
                 parts.append(f"actif·ve il y a {v} j" if fr else f"active {v} days ago")
+            case "loyal":
+                parts.append(
+                    f"fidèle : {v} missions en 3 mois" if fr else f"loyal: {v} missions in 3 months"
+                )
             case "new":
                 parts.append("nouveau·elle" if fr else "new")
             case "rested":

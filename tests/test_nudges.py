@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from adapters.memory import Person
 from bot.events import Button
-from data.schema import interactions
+from data.schema import interactions, missions, signups
 from tests.harness import START, Bot
 from tests.scenarios import post_mission
 from tests.timeline import member, run, task_keys
@@ -38,6 +38,40 @@ async def last_active(bot: Bot, person: Person, when: datetime) -> None:
         await tx.conn.execute(
             update(interactions).where(interactions.c.volunteer_id == vid).values(at=when)
         )
+
+
+async def came_to_missions(bot: Bot, person: Person, days_ago: list[int]) -> None:
+    """Give the person a past: one 3-hour mission attended on each of these days before now."""
+    vid = await volunteer_id(bot, person)
+    async with bot.store.transaction() as tx:
+        for days in days_ago:
+            start = bot.clock.now - timedelta(days=days)
+            key = (
+                await tx.conn.execute(
+                    insert(missions).values(
+                        org_id=1,
+                        title="Tri",
+                        starts_at=start,
+                        ends_at=start + timedelta(hours=3),
+                        slots=3,
+                        status="done",
+                        created_at=start - timedelta(days=7),
+                        updated_at=start,
+                    )
+                )
+            ).inserted_primary_key
+            assert key is not None
+            mission_id = key[0]
+            await tx.conn.execute(
+                insert(signups).values(
+                    mission_id=mission_id,
+                    volunteer_id=vid,
+                    status="attended",
+                    created_at=start - timedelta(days=3),
+                    updated_at=start,
+                    queued_at=start - timedelta(days=3),
+                )
+            )
 
 
 def digests(person: Person) -> list[str]:
@@ -126,27 +160,31 @@ async def test_digest_waits_for_the_end_of_quiet_hours(bot: Bot) -> None:
     assert len(digests(alice)) == 1
 
 
-async def test_a_person_gone_quiet_gets_one_gentle_word(bot: Bot) -> None:
+async def test_a_volunteer_drifting_away_gets_one_gentle_word(bot: Bot) -> None:
     coord = bot.person("coord", "Coralie")
-    alice = await member(bot, "alice", "Alice")  # quiet since early September
-    bob = await member(bot, "bob", "Bob")  # active last week
-    carol = await member(bot, "carol", "Carol")  # quiet, but asked for fewer messages
-    dan = await member(bot, "dan", "Dan")  # quiet, but on pause
-    eve = await member(bot, "eve", "Eve")  # quiet, but signed up to a mission ahead
+    alice = await member(bot, "alice", "Alice")  # came often until July, quiet since
+    bob = await member(bot, "bob", "Bob")  # came often, and active last week: steady
+    carol = await member(bot, "carol", "Carol")  # drifting, but asked for fewer messages
+    dan = await member(bot, "dan", "Dan")  # drifting, but on pause
+    eve = await member(bot, "eve", "Eve")  # drifting, but signed up to a mission ahead
+    frank = await member(bot, "frank", "Frank")  # quiet, but never came: not drifting
     mission_id = await post_mission(bot, coord, STOCKTAKE)
     await eve.press("Je participe", bot.card(mission_id))
     await carol.press_button(Button("?", "nf:1"), carol.inbox[-1])
     await dan.say("/pause")
     await dan.press("Jusqu'à ce que je reprenne")
-    long_ago = START - timedelta(days=88)
     for person in (alice, carol, dan, eve):
+        await came_to_missions(bot, person, [100, 110, 120, 130, 140, 150])
+    await came_to_missions(bot, bob, [5, 20, 40, 60, 80, 100])
+    long_ago = START - timedelta(days=88)
+    for person in (alice, carol, dan, eve, frank):
         await last_active(bot, person, long_ago)
     await last_active(bot, bob, START - timedelta(days=7))
 
     await run(bot, days=1)  # Monday 30 November
     assert QUIET in alice.last and "Banque alimentaire pense à toi" in alice.last
     assert alice.inbox[-1].labels == ["Faire une pause", "Moins de messages"]
-    for person in (bob, carol, dan, eve):
+    for person in (bob, carol, dan, eve, frank):
         assert QUIET not in person.texts(), person.user.display_name
     assert digests(alice) == [], "someone gone quiet gets the gentle word, not the digest"
 
@@ -163,6 +201,7 @@ async def test_the_gentle_word_offers_a_break(bot: Bot) -> None:
     coord = bot.person("coord", "Coralie")
     alice = await member(bot, "alice", "Alice")
     await post_mission(bot, coord, STOCKTAKE)
+    await came_to_missions(bot, alice, [100, 110, 120, 130, 140, 150])
     await last_active(bot, alice, START - timedelta(days=90))
     await run(bot, days=1)
     await alice.press("Faire une pause")

@@ -25,6 +25,7 @@ from matching import (
     MissionRequest,
     Pool,
     Ranker,
+    Reason,
     TextModel,
     Weights,
     mission_slots,
@@ -476,3 +477,34 @@ def test_weights_are_checked_and_normalised() -> None:
         Weights.only()
     with pytest.raises(ValueError, match="unknown components"):
         Weights.only(charm=1)
+
+
+def test_engagement_breaks_a_tie_with_its_reason_but_not_a_real_gap(ranker: Ranker) -> None:
+    from bot.i18n import Catalogs
+    from matching.ranking import LOYALTY_BONUS, Loyalty
+
+    twins = pool_of(
+        volunteer(1, "gardening", attended=6, invitations=6, invitations_answered=6),
+        volunteer(2, "gardening", attended=6, invitations=6, invitations_answered=6),
+    )
+    garden = mission(["gardening"])
+    assert ranked_ids(ranker, garden, twins) == [1, 2], "a plain tie goes by id"
+    loyal = {2: Loyalty(0.9, 6), 1: Loyalty(0.3, 1)}
+    first, second = ranker.rank(garden, twins, loyalty=loyal)
+    assert (first.volunteer_id, second.volunteer_id) == (2, 1)
+    assert first.score == second.score, "the shown score is unchanged"
+    assert Reason("loyal", 6) in first.reasons
+    assert all(r.kind != "loyal" for r in second.reasons), "one mission is not loyalty"
+    assert "fidèle : 6 missions en 3 mois" in summarise(first.reasons, taxonomy())
+    rendered = Catalogs.load().t("fr", "reason.loyal", value=6)
+    assert rendered == "fidèle : 6 missions ces 3 derniers mois"
+
+    # Someone asked twice this week gets less of the bonus; a real gap is never overturned.
+    tired = pool_of(
+        volunteer(1, "gardening"),
+        volunteer(2, "gardening", recent_invitations=2),
+        volunteer(3, "cooking"),
+    )
+    ranked = ranker.rank(garden, tired, loyalty={2: Loyalty(1.0, 8), 3: Loyalty(1.0, 8)})
+    assert [r.volunteer_id for r in ranked] == [1, 2, 3]
+    assert ranked[0].score - ranked[1].score > LOYALTY_BONUS

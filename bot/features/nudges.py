@@ -3,8 +3,10 @@
 * "missions for you": each engaged volunteer's top open missions (three by default),
   ranked for them (`Ranker.rank_missions`), only those that fit them (a skill, a related
   skill, their own words or their free time), with a one-tap sign-up per mission;
-* one gentle word to a volunteer who has gone quiet (no activity for 60 days by default),
-  once per quiet period: its idempotency key is the date of their last activity.
+* one gentle word to a volunteer who is drifting away: their engagement score
+  (`bot.engagement.drifting`: high three months ago, fallen since) and no activity for 60
+  days by default. Someone quiet who was never very involved, or who is steady, gets
+  nothing. Once per quiet period: its idempotency key is the date of their last activity.
 
 Both skip people on pause, people who asked for fewer messages and people the bot cannot
 reach; both wait for the end of quiet hours in the person's time zone and carry the
@@ -20,8 +22,9 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cards import mission_when
+from bot.engagement import drifting
 from bot.events import Button, Keyboard
-from bot.matchmaking import FIT, candidates_for, mission_request, render_reasons
+from bot.matchmaking import FIT, member_candidates, mission_request, render_reasons
 from bot.outbox import queue_private
 from bot.policy import Policy, next_allowed_time
 from bot.router import Router
@@ -97,9 +100,16 @@ async def _nudges_task(job: Job) -> None:
     digests = await _send_digests(tx, services, org, policy, engaged, busy, job.now)
     words = 0
     if policy.quiet_after_days > 0:
+        history = await tx.reports.history(org.id)
+        drifters = {e.volunteer_id for e, _ in drifting(history, job.now)}
         for volunteer in audience:
             seen = last.get(volunteer.id)
-            if seen is not None and seen <= quiet_since and not busy.get(volunteer.id):
+            if (
+                volunteer.id in drifters
+                and seen is not None
+                and seen <= quiet_since
+                and not busy.get(volunteer.id)
+            ):
                 words += await _send_quiet_word(tx, services, org, policy, volunteer, seen, job.now)
     _log.info("org %s: %d digests, %d quiet words", org.id, digests, words)
 
@@ -157,14 +167,15 @@ async def _send_digests(
     prepared = ranker.prepare_missions([mission_request(m, tz, policy) for m in missions])
     by_id = {m.id: m for m in missions}
     involved = await tx.activity.involved(by_id)
-    candidates = {c.volunteer_id: c for c in await candidates_for(tx, missions[0], now)}
+    # From the organisation's cached pool (`bot.poolcache`): no profile is reloaded.
+    candidates = await member_candidates(tx, services, org.id, [v.id for v in engaged], now)
     week = now.astimezone(tz).isocalendar()
     sent = 0
     for volunteer in engaged:
         candidate = candidates.get(volunteer.id)
         if candidate is None:
             continue
-        # candidates_for describes people for one mission: here every mission is weighed.
+        # The pool's flags are about one mission: here every mission is weighed.
         candidate = replace(candidate, signed_up=False, declined=False, busy=False)
         overlapping = {
             m.id
@@ -228,7 +239,8 @@ async def _send_quiet_word(
     seen: datetime,
     now: datetime,
 ) -> int:
-    """One gentle message per quiet period (the key is the date of the last activity)."""
+    """One gentle message per quiet period of someone drifting (the key is the date of the
+    last activity)."""
     queued = await queue_private(
         tx,
         services,

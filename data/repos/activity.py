@@ -1,4 +1,4 @@
-"""What the nudges need to know: when people last did something, and what they are already in."""
+"""When people last did something, and what they are already in (nudges, retention)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from data.records import ACTIVE_SIGNUPS, MissionStatus
-from data.schema import interactions, invitations, missions, signups
+from data.records import ACTIVE_SIGNUPS, MissionStatus, SignupStatus
+from data.schema import identities, interactions, invitations, missions, signups, tasks
 
 __all__ = ["ActivityRepo"]
 
@@ -75,3 +75,60 @@ class ActivityRepo:
         for vid, mission_id in (await self._conn.execute(signed.union(invited))).all():
             out.setdefault(int(vid), set()).add(int(mission_id))
         return out
+
+    async def signs_of_life(
+        self,
+        now: datetime,
+        *,
+        ignore: Collection[str],
+        volunteer_ids: Iterable[int] | None = None,
+    ) -> dict[int, datetime]:
+        """Per person who still has a platform identity, their latest sign of life up to `now`.
+
+        That is the latest of: seen on a platform (any message, command or button press),
+        an action of theirs in the log (leaving out the `ignore` kinds, the bot's own), and
+        the end of a mission they were signed up to or attended. Erased people have no
+        identity left and are not listed. `volunteer_ids` limits the answer to those people.
+        """
+        ids = None if volunteer_ids is None else list(volunteer_ids)
+        seen_q = select(identities.c.volunteer_id, func.max(identities.c.last_seen_at)).group_by(
+            identities.c.volunteer_id
+        )
+        logged_q = (
+            select(interactions.c.volunteer_id, func.max(interactions.c.at))
+            .where(interactions.c.volunteer_id.is_not(None) & interactions.c.kind.not_in(ignore))
+            .group_by(interactions.c.volunteer_id)
+        )
+        served_q = (
+            select(signups.c.volunteer_id, func.max(missions.c.ends_at))
+            .join(missions, missions.c.id == signups.c.mission_id)
+            .where(
+                signups.c.status.in_((SignupStatus.CONFIRMED, SignupStatus.ATTENDED))
+                & (missions.c.ends_at <= now)
+            )
+            .group_by(signups.c.volunteer_id)
+        )
+        if ids is not None:
+            seen_q = seen_q.where(identities.c.volunteer_id.in_(ids))
+            logged_q = logged_q.where(interactions.c.volunteer_id.in_(ids))
+            served_q = served_q.where(signups.c.volunteer_id.in_(ids))
+        out = {int(vid): last for vid, last in (await self._conn.execute(seen_q)).all()}
+        for query in (logged_q, served_q):
+            for vid, last in (await self._conn.execute(query)).all():
+                if int(vid) in out and last is not None:
+                    out[int(vid)] = max(out[int(vid)], min(last, now))
+        return out
+
+    async def latest_task_at(self, kind: str, volunteer_ids: Iterable[int]) -> dict[int, datetime]:
+        """When each person's latest task of `kind` was planned (a warning, a follow-up)."""
+        ids = list(volunteer_ids)
+        if not ids:
+            return {}
+        rows = (
+            await self._conn.execute(
+                select(tasks.c.volunteer_id, func.max(tasks.c.created_at))
+                .where((tasks.c.kind == kind) & tasks.c.volunteer_id.in_(ids))
+                .group_by(tasks.c.volunteer_id)
+            )
+        ).all()
+        return {int(vid): at for vid, at in rows}

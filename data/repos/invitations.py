@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 
-from sqlalchemy import and_, case, func, insert, select, update
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import and_, case, func, insert, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import NullType
 
 from data.records import ACTIVE_SIGNUPS, SignupStatus
 from data.repos._util import utcnow
-from data.schema import interactions, invitations, missions, signups
+from data.schema import interactions, invitations, memberships, missions, signups
 
-__all__ = ["History", "Invitation", "InvitationRepo"]
+__all__ = ["History", "Invitation", "InvitationRepo", "MemberHistories", "epoch_micros"]
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,63 @@ class History:
     recent_invitations: int = 0
     recent_missions: int = 0
     last_active: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberHistories:
+    """The `History` of every member of an organisation as integer columns, one row per
+    volunteer with something to count in that part, sorted by volunteer id."""
+
+    invited: NDArray[np.int64]  # volunteer, invitations, answered, accepted, recent_invitations
+    signed: NDArray[np.int64]  # volunteer, attended, no_shows, recent_missions
+    active: NDArray[np.int64]  # volunteer, last activity in microseconds since the epoch
+
+    def aligned(self, volunteer_ids: NDArray[np.int64]) -> dict[str, NDArray[np.float64]]:
+        """Each `History` field for `volunteer_ids`, in that order: 0 where nothing was
+        counted; `last_active` in microseconds since the epoch (exact), NaN if never."""
+        out: dict[str, NDArray[np.float64]] = {}
+        parts = (
+            (self.invited, ("invitations", "answered", "accepted", "recent_invitations"), 0.0),
+            (self.signed, ("attended", "no_shows", "recent_missions"), 0.0),
+            (self.active, ("last_active",), np.nan),
+        )
+        for table, names, missing in parts:
+            keys = table[:, 0]
+            at = np.minimum(np.searchsorted(keys, volunteer_ids), max(keys.size - 1, 0))
+            found = keys[at] == volunteer_ids if keys.size else np.zeros(volunteer_ids.size, bool)
+            for j, name in enumerate(names, start=1):
+                column = np.full(volunteer_ids.size, missing, dtype=np.float64)
+                column[found] = table[at[found], j]
+                out[name] = column
+        return out
+
+
+def epoch_micros(values: Sequence[Any]) -> NDArray[np.int64]:
+    """Timestamps as the driver returns them (ISO text on SQLite, datetimes on PostgreSQL;
+    naive means UTC) as integer microseconds since the epoch, without a Python object per
+    row on SQLite."""
+    if values and isinstance(values[0], str):  # one column of one driver: one type
+        return np.array(values, dtype="datetime64[us]").astype(np.int64)
+    return np.array(
+        [
+            ((v if v.tzinfo is not None else v.replace(tzinfo=UTC)) - _EPOCH) // _MICROSECOND
+            for v in values
+        ],
+        dtype=np.int64,
+    )
+
+
+def _raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`column` as the driver returns it (no per-row conversion to Python objects)."""
+    return type_coerce(column, NullType())
+
+
+def _columns(rows: Sequence[Any], width: int) -> NDArray[np.int64]:
+    """Integer rows (NULL sums as 0) as a matrix sorted by its first column."""
+    if not rows:
+        return np.zeros((0, width), dtype=np.int64)
+    table = np.array([[v or 0 for v in r] for r in rows], dtype=np.int64).reshape(-1, width)
+    return table[np.argsort(table[:, 0], kind="stable")]
 
 
 class InvitationRepo:
@@ -114,57 +178,13 @@ class InvitationRepo:
         ids = list(volunteer_ids)
         if not ids:
             return {}
-        inv = (
-            await self._conn.execute(
-                select(
-                    invitations.c.volunteer_id,
-                    func.count(),
-                    func.sum(
-                        case((invitations.c.status.in_(["accepted", "declined"]), 1), else_=0)
-                    ),
-                    func.sum(case((invitations.c.status == "accepted", 1), else_=0)),
-                    func.sum(case((invitations.c.sent_at >= week_ago, 1), else_=0)),
-                )
-                .where(invitations.c.volunteer_id.in_(ids))
-                .group_by(invitations.c.volunteer_id)
-            )
-        ).all()
-        sig = (
-            await self._conn.execute(
-                select(
-                    signups.c.volunteer_id,
-                    func.sum(case((signups.c.status == SignupStatus.ATTENDED, 1), else_=0)),
-                    func.sum(case((signups.c.status == SignupStatus.NO_SHOW, 1), else_=0)),
-                    func.sum(
-                        case(
-                            (
-                                and_(
-                                    signups.c.created_at >= month_ago,
-                                    signups.c.status.in_(
-                                        [
-                                            *ACTIVE_SIGNUPS,
-                                            SignupStatus.ATTENDED,
-                                            SignupStatus.NO_SHOW,
-                                        ]
-                                    ),
-                                ),
-                                1,
-                            ),
-                            else_=0,
-                        )
-                    ),
-                )
-                .where(signups.c.volunteer_id.in_(ids))
-                .group_by(signups.c.volunteer_id)
-            )
-        ).all()
-        active = (
-            await self._conn.execute(
-                select(interactions.c.volunteer_id, func.max(interactions.c.at).label("last"))
-                .where(interactions.c.volunteer_id.in_(ids))
-                .group_by(interactions.c.volunteer_id)
-            )
-        ).all()
+        inv_c, sig_c, active_c = _history_columns(week_ago, month_ago)
+        parts = []
+        for table, columns in ((invitations, inv_c), (signups, sig_c), (interactions, active_c)):
+            key = table.c.volunteer_id
+            query = select(key, *columns).where(key.in_(ids)).group_by(key)
+            parts.append((await self._conn.execute(query)).all())
+        inv, sig, active = parts
         out: dict[int, dict[str, Any]] = {i: {} for i in ids}
         for vid, count, answered, accepted, recent in inv:
             out[vid].update(
@@ -185,6 +205,37 @@ class InvitationRepo:
                 out[vid]["last_active"] = last_type.process_result_value(last, self._conn.dialect)  # type: ignore[attr-defined]
         return {vid: History(**values) for vid, values in out.items()}
 
+    async def member_histories(
+        self, org_id: int, *, week_ago: datetime, month_ago: datetime
+    ) -> MemberHistories:
+        """`histories` of every member of the organisation (whatever organisation the
+        invitations and sign-ups were for, as `histories` counts them): the same three
+        grouped queries joined on the organisation's memberships, with no list of ids."""
+        inv_c, sig_c, active_c = _history_columns(week_ago, month_ago, raw_time=True)
+        parts = []
+        for table, columns in ((invitations, inv_c), (signups, sig_c), (interactions, active_c)):
+            # Grouped by the membership's column: read in index order, no sort (SQLite).
+            key = memberships.c.volunteer_id
+            query = (
+                select(key, *columns)
+                .select_from(memberships.join(table, table.c.volunteer_id == key))
+                .where(memberships.c.org_id == org_id)
+                .group_by(key)
+            )
+            parts.append((await self._conn.execute(query)).all())
+        inv, sig, active = parts
+        last = np.column_stack(
+            [
+                np.array([r[0] for r in active], dtype=np.int64),
+                epoch_micros([r[1] for r in active]),
+            ]
+        ).reshape(-1, 2)
+        return MemberHistories(
+            invited=_columns(inv, 5),
+            signed=_columns(sig, 4),
+            active=last[np.argsort(last[:, 0], kind="stable")],
+        )
+
     async def busy(
         self, volunteer_ids: Iterable[int], start: datetime, end: datetime, mission_id: int
     ) -> set[int]:
@@ -192,23 +243,70 @@ class InvitationRepo:
         ids = list(volunteer_ids)
         if not ids:
             return set()
-        overlap = (
-            (missions.c.starts_at < end)
-            & (missions.c.ends_at > start)
-            & (missions.c.id != mission_id)
+        signed, invited = _busy_queries(start, end, mission_id)
+        query = signed.where(signups.c.volunteer_id.in_(ids)).union(
+            invited.where(invitations.c.volunteer_id.in_(ids))
         )
-        signed = (
-            select(signups.c.volunteer_id)
-            .join(missions, missions.c.id == signups.c.mission_id)
-            .where(overlap & signups.c.volunteer_id.in_(ids) & signups.c.status.in_(ACTIVE_SIGNUPS))
+        return {int(r[0]) for r in (await self._conn.execute(query)).all()}
+
+    async def busy_members(
+        self, org_id: int, start: datetime, end: datetime, mission_id: int
+    ) -> set[int]:
+        """`busy` for every member of the organisation (another mission of any organisation
+        counts), joined on its memberships instead of a list of ids."""
+        signed, invited = _busy_queries(start, end, mission_id)
+        member = memberships.c.org_id == org_id
+        query = (
+            signed.join(memberships, memberships.c.volunteer_id == signups.c.volunteer_id)
+            .where(member)
+            .union(
+                invited.join(
+                    memberships, memberships.c.volunteer_id == invitations.c.volunteer_id
+                ).where(member)
+            )
         )
-        invited = (
-            select(invitations.c.volunteer_id)
-            .join(missions, missions.c.id == invitations.c.mission_id)
-            .where(overlap & invitations.c.volunteer_id.in_(ids) & (invitations.c.status == "sent"))
-        )
-        rows = (await self._conn.execute(signed.union(invited))).all()
-        return {int(r[0]) for r in rows}
+        return {int(r[0]) for r in (await self._conn.execute(query)).all()}
+
+
+def _busy_queries(start: datetime, end: datetime, mission_id: int) -> tuple[Any, Any]:
+    """Active sign-ups and pending invitations to other missions overlapping [start, end)."""
+    overlap = (
+        (missions.c.starts_at < end) & (missions.c.ends_at > start) & (missions.c.id != mission_id)
+    )
+    signed = (
+        select(signups.c.volunteer_id)
+        .join(missions, missions.c.id == signups.c.mission_id)
+        .where(overlap & signups.c.status.in_(ACTIVE_SIGNUPS))
+    )
+    invited = (
+        select(invitations.c.volunteer_id)
+        .join(missions, missions.c.id == invitations.c.mission_id)
+        .where(overlap & (invitations.c.status == "sent"))
+    )
+    return signed, invited
+
+
+def _history_columns(
+    week_ago: datetime, month_ago: datetime, *, raw_time: bool = False
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """The aggregates of one volunteer's history, to group by volunteer: invitations (count,
+    answered, accepted, since `week_ago`), sign-ups (attended, no-shows, taken since
+    `month_ago`) and the latest interaction (as the driver returns it with `raw_time`)."""
+    inv = [
+        func.count(),
+        func.sum(case((invitations.c.status.in_(["accepted", "declined"]), 1), else_=0)),
+        func.sum(case((invitations.c.status == "accepted", 1), else_=0)),
+        func.sum(case((invitations.c.sent_at >= week_ago, 1), else_=0)),
+    ]
+    taken = [*ACTIVE_SIGNUPS, SignupStatus.ATTENDED, SignupStatus.NO_SHOW]
+    recent = and_(signups.c.created_at >= month_ago, signups.c.status.in_(taken))
+    sig = [
+        func.sum(case((signups.c.status == SignupStatus.ATTENDED, 1), else_=0)),
+        func.sum(case((signups.c.status == SignupStatus.NO_SHOW, 1), else_=0)),
+        func.sum(case((recent, 1), else_=0)),
+    ]
+    last = func.max(interactions.c.at)
+    return inv, sig, [(_raw(last) if raw_time else last).label("last")]
 
 
 def _invitation(row: Any) -> Invitation:

@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from data.records import Identity, Volunteer, VolunteerSkill
 from data.repos._util import utcnow
-from data.schema import availability, consents, identities, volunteer_skills, volunteers
+from data.schema import (
+    availability,
+    consents,
+    identities,
+    memberships,
+    volunteer_skills,
+    volunteers,
+)
 
 __all__ = ["PeopleRepo"]
 
@@ -85,14 +92,29 @@ class PeopleRepo:
         )
         return volunteer, identity
 
-    async def touch_identity(self, identity_id: int, display_name: str) -> None:
+    async def touch_identity(
+        self, identity_id: int, display_name: str, at: datetime | None = None
+    ) -> None:
+        """The person wrote or tapped at `at` (the bot's clock): seen, and reachable again."""
         await self._conn.execute(
             update(identities)
             .where(identities.c.id == identity_id)
-            .values(display_name=display_name, last_seen_at=utcnow(), reachable=True)
+            .values(display_name=display_name, last_seen_at=at or utcnow(), reachable=True)
         )
 
     async def mark_unreachable(self, platform: str, platform_user_id: str) -> None:
+        await self._conn.execute(
+            update(volunteers)
+            .where(
+                volunteers.c.id.in_(
+                    select(identities.c.volunteer_id).where(
+                        (identities.c.platform == platform)
+                        & (identities.c.platform_user_id == platform_user_id)
+                    )
+                )
+            )
+            .values(updated_at=utcnow())
+        )
         await self._conn.execute(
             update(identities)
             .where(
@@ -124,6 +146,25 @@ class PeopleRepo:
             .where(volunteers.c.id == volunteer_id)
             .values(**values, updated_at=utcnow())
         )
+
+    async def _touch(self, volunteer_id: int) -> None:
+        """Bump `updated_at`: every change a ranking can see moves it (bot.poolcache)."""
+        await self._conn.execute(
+            update(volunteers).where(volunteers.c.id == volunteer_id).values(updated_at=utcnow())
+        )
+
+    async def member_stamps(
+        self, org_id: int, since: datetime | None = None
+    ) -> dict[int, datetime]:
+        """`updated_at` of the organisation's members (those at or after `since`, if given)."""
+        query = (
+            select(volunteers.c.id, volunteers.c.updated_at)
+            .join(memberships, memberships.c.volunteer_id == volunteers.c.id)
+            .where(memberships.c.org_id == org_id)
+        )
+        if since is not None:
+            query = query.where(volunteers.c.updated_at >= since)
+        return {r.id: r.updated_at for r in (await self._conn.execute(query)).all()}
 
     async def skills(self, volunteer_id: int) -> list[VolunteerSkill]:
         rows = (
@@ -174,6 +215,7 @@ class PeopleRepo:
         return out
 
     async def replace_skills(self, volunteer_id: int, skills: Iterable[VolunteerSkill]) -> None:
+        await self._touch(volunteer_id)
         await self._conn.execute(
             delete(volunteer_skills).where(volunteer_skills.c.volunteer_id == volunteer_id)
         )
@@ -202,6 +244,7 @@ class PeopleRepo:
     async def replace_availability(
         self, volunteer_id: int, slots: Iterable[tuple[int, str]]
     ) -> None:
+        await self._touch(volunteer_id)
         await self._conn.execute(
             delete(availability).where(availability.c.volunteer_id == volunteer_id)
         )
