@@ -68,7 +68,7 @@ async def fresh_database(base: str | None, folder: str) -> AsyncIterator[str]:
     if base is None:
         url = f"sqlite:///{folder}/{uuid.uuid4().hex[:8]}.db"
     else:
-        import asyncpg  # type: ignore[import-untyped]
+        import asyncpg
 
         parsed = make_url(base)
         admin = parsed.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -592,7 +592,7 @@ class FakeTelegram:
         chat = self._chat(params["chat_id"])
         if chat["type"] == "private":
             raise ApiError(400, "Bad Request: there are no administrators in the private chat")
-        flags = (
+        flags: tuple[str, ...] = (
             "can_be_edited",
             "can_manage_chat",
             "can_delete_messages",

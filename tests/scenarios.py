@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from adapters.memory import Person
 from tests.harness import Bot
 
 
+class Speaker(Protocol):
+    """Someone who talks to the bot in a test: in memory, or through a fake platform."""
+
+    async def say(self, text: str, /) -> None: ...
+
+    async def press(self, label: str, /) -> object: ...
+
+    def texts(self) -> str: ...
+
+
 async def onboard(
-    person: Person, skills: str = "cuisine, permis B", place: str = "Paris 75011"
+    person: Speaker, skills: str = "cuisine, permis B", place: str = "Paris 75011"
 ) -> None:
     """Go through the whole onboarding in French, choosing Saturday afternoon."""
     await person.say("/start")

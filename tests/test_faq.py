@@ -15,12 +15,11 @@ from adapters.memory import Person
 from bot.config import Settings
 from bot.events import Text
 from bot.faqmatch import FaqMatcher
-from data.store import Store
 from tests.fake_telegram import BOT_ID, BOT_USERNAME, TOKEN, FakeTelegram, Sent
 from tests.harness import Bot
 from tests.scenarios import onboard
 from tests.test_privacy import everything_as_text
-from tests.test_telegram import GROUP_ID, World
+from tests.test_telegram import GROUP_ID, MortalStore, World
 
 HELD_OUT = Path(__file__).parent / "data" / "faq_heldout.csv"
 TEST2 = Path(__file__).parent / "data" / "faq_test2.csv"
@@ -428,7 +427,7 @@ async def telegram(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
     settings = Settings(
         database_url=sqlite_url, telegram_token=TOKEN, telegram_api_base_url=fake.base_url
     )
-    store = Store(sqlite_url)
+    store = MortalStore(sqlite_url)
     world = World(fake, store, settings)
     await world.start()
     try:

@@ -28,14 +28,13 @@ from bot.config import Settings
 from bot.features.imports import CLAIM_VALID_DAYS, MAX_FAILURES
 from bot.imports import MAX_ROWS, decode, parse_volunteers, phone_key
 from data.schema import consents, memberships, volunteer_claims, volunteers
-from data.store import Store
 from matching.skills import SkillNormaliser
 from matching.taxonomy import load_taxonomy
 from tests.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram
 from tests.harness import Bot
 from tests.scenarios import onboard, post_mission
 from tests.test_bad_input import db_state, nothing_changes
-from tests.test_telegram import World
+from tests.test_telegram import MortalStore, World
 from tests.test_telegram import _ptb_timedelta as _ptb_timedelta  # autouse fixture
 from tests.test_terminal import Typist
 
@@ -482,7 +481,7 @@ async def telegram(sqlite_url: str) -> AsyncIterator[World]:
         telegram_api_base_url=fake.base_url,
         admins=("telegram:1",),
     )
-    store = Store(sqlite_url)
+    store = MortalStore(sqlite_url)
     world = World(fake, store, settings)
     await world.start()
     try:

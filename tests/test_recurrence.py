@@ -231,8 +231,8 @@ def test_monthly_by_place_in_the_month() -> None:
 # --- wall-clock times across daylight saving (Europe/Paris) -----------------------------
 
 
-def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_autumn_change_keeps_the_local_hour() -> None:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -34,6 +35,7 @@ from bot.cli import _platforms
 from bot.config import ConfigError, Settings, load_settings
 from bot.core import Core
 from bot.events import (
+    Action,
     AnswerButton,
     Button,
     ChatKind,
@@ -780,7 +782,7 @@ async def test_the_outlet_maps_telegram_refusals(world: World) -> None:
     assert caught.value.retry_after == 7
     await world.outlet.perform(AnswerButton("q-unknown", "trop tard"))  # too late: not an error
     with pytest.raises(TypeError):
-        await world.outlet.perform(object())
+        await world.outlet.perform(cast("Action", object()))
     with pytest.raises(DeliveryError, match="64 bytes"):
         await world.outlet.perform(SendMessage(group, "x", ((Button("B", "b" * 65),),)))
 
@@ -844,7 +846,7 @@ def test_a_bad_telegram_setting_names_the_variable(
     ],
 )
 def test_start_up_stops_on_incomplete_telegram_settings(
-    changes: dict[str, str], names: str
+    changes: dict[str, Any], names: str
 ) -> None:
     settings = dataclasses.replace(Settings(telegram_token=TOKEN), **changes)
     with pytest.raises(ConfigError, match=f"^{names}: "):
