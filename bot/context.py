@@ -7,6 +7,7 @@ actions and performed only after the transaction commits, so nobody is told
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -158,8 +159,12 @@ class Context:
     def has_role(self, role: Role) -> bool:
         return self.role is not None and self.role.rank >= role.rank
 
-    async def org_for(self, role: Role) -> Organisation:
-        """The organisation this command is about, where the person has at least `role`."""
+    async def org_for(
+        self, role: Role, *, choice: str = "", several: str = "errors.several_orgs"
+    ) -> Organisation:
+        """The organisation this command is about, where the person has at least `role`;
+        in private, a person in several names one by `choice` (its number or name), else
+        the `several` message lists them."""
         if self.org is not None:
             if not self.has_role(role):
                 raise UserError(f"errors.need_{role.value}")
@@ -168,7 +173,27 @@ class Context:
         if not orgs:
             raise UserError(f"errors.need_{role.value}")
         if len(orgs) > 1:
-            raise UserError("errors.several_orgs", names=", ".join(o.name for o in orgs))
+            chosen = _chosen(orgs, choice)
+            if chosen is None:
+                raise UserError(several, names=", ".join(o.name for o in orgs))
+            orgs = [chosen]
         self.org = orgs[0]
         self.role = await self.tx.orgs.role(orgs[0].id, self.volunteer.id)
         return orgs[0]
+
+
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _chosen(orgs: list[Organisation], choice: str) -> Organisation | None:
+    """The one organisation `choice` names: its number, its name, or the start of it."""
+    wanted = _folded(choice)
+    if not wanted:
+        return None
+    exact = [o for o in orgs if str(o.id) == wanted or _folded(o.name) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    starting = [o for o in orgs if _folded(o.name).startswith(wanted)]
+    return starting[0] if len(starting) == 1 else None

@@ -20,7 +20,7 @@ from typing import TextIO, cast
 import pytest
 from sqlalchemy import func, select
 
-from adapters.memory import Person
+from adapters.memory import MemoryPlatform, Person
 from adapters.terminal import TerminalChat
 from bot.app import run_bot
 from bot.availability import parse_availability
@@ -247,6 +247,20 @@ async def test_a_file_with_two_bad_lines_imports_nothing(bot: Bot) -> None:
     assert await db_state(bot) == before
     assert await count(bot, volunteer_claims) == 0
     assert not any(m.file for m in admin.inbox)
+
+
+async def test_an_admin_of_two_associations_names_the_one_in_the_caption(bot: Bot) -> None:
+    admin = await admin_of(bot)
+    club = MemoryPlatform(bot.core.handle, bot.outlet, "group-2", "Club de foot")
+    await club.person("admin", "Adèle").join_group()
+    async with nothing_changes(bot):
+        await admin.send_file("benevoles.csv", FRENCH, "/import")
+    assert "plusieurs associations (Banque alimentaire, Club de foot)" in admin.last
+    await admin.send_file("benevoles.csv", FRENCH, "/import club")
+    async with bot.store.transaction() as tx:
+        claims = (await tx.conn.execute(select(volunteer_claims.c.org_id))).scalars().all()
+        space = await tx.orgs.chat_space("memory", "group-2")
+    assert space is not None and claims == [space.org_id, space.org_id]
 
 
 async def test_a_volunteer_cannot_import(bot: Bot) -> None:

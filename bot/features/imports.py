@@ -188,7 +188,7 @@ def codes_csv(
 
 
 async def import_command(ctx: Context, args: str) -> None:
-    await ctx.org_for(Role.ADMIN)
+    await ctx.org_for(Role.ADMIN, choice=args, several="import.several_orgs")
     ctx.reply("import.how", limit=MAX_BYTES // 1000, days=CLAIM_VALID_DAYS)
 
 
@@ -199,7 +199,8 @@ async def file_shared(ctx: Context, filename: str, content: bytes, caption: str)
         "/importer",
     ):
         raise UserError("errors.file_not_expected")
-    org = await ctx.org_for(Role.ADMIN)
+    choice = caption.strip().partition(" ")[2]  # "/import Banque alimentaire"
+    org = await ctx.org_for(Role.ADMIN, choice=choice, several="import.several_orgs")
     if not ctx.chat.is_private:
         ctx.reply("errors.private_only", command="import")
         return
