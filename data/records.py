@@ -216,6 +216,7 @@ class VolunteerClaim:
     volunteer_id: int
     expires_at: datetime
     claimed_at: datetime | None
+    person_key: str = ""  # a hash that finds the same person in a later file
 
     @property
     def claimed(self) -> bool:

@@ -416,6 +416,14 @@ async def test_refusing_erases_the_imported_profile(bot: Bot) -> None:
     assert "Awa Diallo" not in names and given == 0
     await awa.say(f"/claim {code}")
     assert "ne marche pas" in awa.last
+    admin = bot.person("admin", "Adèle")
+    await admin.send_file("benevoles.csv", FRENCH, "/import")  # the same file, a month later
+    assert "1 personne(s) avaient refusé le profil importé" in admin.texts()
+    codes = codes_of(admin)
+    assert codes["Awa Diallo"] == ("", "") and codes["Élodie Lefèvre"][0]
+    async with bot.store.connection() as conn:
+        names = (await conn.execute(select(volunteers.c.display_name))).scalars().all()
+    assert "Awa Diallo" not in names, "her refusal is remembered"
 
 
 async def test_an_onboarded_person_keeps_what_they_said_and_gains_the_skills(bot: Bot) -> None:

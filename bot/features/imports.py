@@ -59,6 +59,7 @@ _STATUS_KEYS = {
     "new": "import.status_new",
     "updated": "import.status_updated",
     "claimed": "import.status_claimed",
+    "refused": "import.status_refused",
 }
 
 
@@ -108,7 +109,7 @@ def claim_link(settings: Settings, code: str) -> str:
 @dataclass(frozen=True, slots=True)
 class ImportOutcome:
     row: ImportRow
-    status: str  # "new", "updated" or "claimed" (left to its owner)
+    status: str  # "new", "updated", "claimed" (left to its owner) or "refused" (left out)
     code: str | None
 
 
@@ -118,7 +119,11 @@ async def apply_import(
     """Create or update the profiles of a checked file, each with a fresh code."""
     outcomes = []
     expires = now + timedelta(days=CLAIM_VALID_DAYS)
+    refused = await tx.claims.refused(org.id)
     for row in rows:
+        if row.key in refused:
+            outcomes.append(ImportOutcome(row, "refused", None))
+            continue
         existing = await tx.claims.by_person(org.id, row.key)
         if existing is not None and existing.claimed:
             outcomes.append(ImportOutcome(row, "claimed", None))
@@ -223,6 +228,8 @@ async def file_shared(ctx: Context, filename: str, content: bytes, caption: str)
         claimed=sum(o.status == "claimed" for o in outcomes),
         days=CLAIM_VALID_DAYS,
     )
+    if any(o.status == "refused" for o in outcomes):
+        ctx.reply("import.refused", count=sum(o.status == "refused" for o in outcomes))
     if parsed.warnings:
         ctx.reply("import.warnings", warnings=problem_lines(catalogs, ctx.lang, parsed.warnings))
     stamp = ctx.now.astimezone(ctx.tz).date().isoformat()
@@ -320,7 +327,8 @@ async def _on_button(ctx: Context, payload: str) -> None:
         return
     if payload == "no":
         await ctx.tx.claims.delete_profile(claim.volunteer_id)
-        await ctx.tx.interactions.log("claim_refused", org_id=claim.org_id)
+        # Only the hash of name and phone is kept, so that the next import leaves them out.
+        await ctx.tx.interactions.log("claim_refused", org_id=claim.org_id, person=claim.person_key)
         ctx.reply("claim.refused")
         return
     await _merge(ctx, claim)

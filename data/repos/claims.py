@@ -113,6 +113,16 @@ class ClaimRepo:
         """Delete an imported profile that nobody claimed (its claim and rows go with it)."""
         await self._conn.execute(delete(volunteers).where(volunteers.c.id == volunteer_id))
 
+    async def refused(self, org_id: int) -> set[str]:
+        """The people (by person key) who refused the profile this association imported:
+        a later import of the same file leaves them out."""
+        rows = await self._conn.execute(
+            select(interactions.c.detail).where(
+                (interactions.c.kind == "claim_refused") & (interactions.c.org_id == org_id)
+            )
+        )
+        return {str(d["person"]) for (d,) in rows if isinstance(d, dict) and d.get("person")}
+
     async def recent_failures(self, volunteer_id: int, since: datetime) -> int:
         """Wrong codes this person typed since `since` (logged as "claim_failed")."""
         query = (
@@ -128,4 +138,6 @@ class ClaimRepo:
 
 
 def _claim(row: Any) -> VolunteerClaim:
-    return VolunteerClaim(row.id, row.org_id, row.volunteer_id, row.expires_at, row.claimed_at)
+    return VolunteerClaim(
+        row.id, row.org_id, row.volunteer_id, row.expires_at, row.claimed_at, row.person_key
+    )
