@@ -207,29 +207,12 @@ class Core:
         return [SendMessage(event.chat, text)]
 
     async def _context(self, tx: Tx, event: Event) -> Context:
-        settings = self.services.settings
         volunteer, identity = await self._person(tx, event)
         org: Organisation | None = None
         role: Role | None = None
         if not event.chat.is_private:
             org = await self._group_org(tx, event)
-            role = await tx.orgs.ensure_member(org.id, volunteer.id)
-            promoted = role
-            granted = event.chat_role  # a platform role named in the configuration
-            if (
-                settings.is_configured_admin(event.user.platform, event.user.user_id)
-                or granted is ChatRole.ADMIN
-            ):
-                promoted = Role.ADMIN
-            elif role is Role.ADMIN:
-                promoted = Role.COORDINATOR  # no longer an admin by the configuration
-            elif granted is ChatRole.COORDINATOR or (
-                event.is_chat_admin and settings.chat_admins_are_coordinators
-            ):
-                promoted = Role.COORDINATOR if role is Role.VOLUNTEER else role
-            if promoted is not role:
-                await tx.orgs.set_role(org.id, volunteer.id, promoted)
-                role = promoted
+            role = await self._platform_role(tx, org.id, volunteer.id, event)
         return Context(
             services=self.services,
             tx=tx,
@@ -241,6 +224,39 @@ class Core:
             role=role,
             now=self.services.clock(),
         )
+
+    async def _platform_role(self, tx: Tx, org_id: int, volunteer_id: int, event: Event) -> Role:
+        """The member's role, given what the platform and the configuration grant now: a
+        grant raises it; a role that came from a grant goes when the grant goes (a
+        Discord role removed, no longer a group admin); an appointed role stays."""
+        settings = self.services.settings
+        role = await tx.orgs.ensure_member(org_id, volunteer_id)
+        granted: Role | None = None
+        if (
+            settings.is_configured_admin(event.user.platform, event.user.user_id)
+            or event.chat_role is ChatRole.ADMIN
+        ):
+            granted = Role.ADMIN
+        elif event.chat_role is ChatRole.COORDINATOR or (
+            event.is_chat_admin and settings.chat_admins_are_coordinators
+        ):
+            granted = Role.COORDINATOR
+        if granted is not None and granted.rank > role.rank:
+            await tx.orgs.set_role(org_id, volunteer_id, granted, source="platform")
+            return granted
+        if granted is not None and granted is role:
+            return role
+        from_platform = await tx.orgs.role_source(org_id, volunteer_id) == "platform"
+        if role is Role.ADMIN and granted is None and not from_platform:
+            # An admin from before sources were recorded, no longer in the configuration.
+            await tx.orgs.set_role(org_id, volunteer_id, Role.COORDINATOR)
+            return Role.COORDINATOR
+        if from_platform and (granted is None or granted.rank < role.rank):
+            lowered = granted or Role.VOLUNTEER
+            source = "platform" if granted is not None else None
+            await tx.orgs.set_role(org_id, volunteer_id, lowered, source=source)
+            return lowered
+        return role
 
     async def _person(self, tx: Tx, event: Event) -> tuple[Volunteer, Identity]:
         user = event.user

@@ -159,6 +159,9 @@ memberships = Table(
     Column("volunteer_id", ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False),
     Column("role", String(16), nullable=False, server_default="volunteer"),
     _ts("joined_at", nullable=False),
+    # "platform" when the role comes from the chat platform or the configuration (a group
+    # admin, a Discord role, MAINFORTE_ADMINS) and goes with it; NULL when appointed.
+    Column("role_source", String(16)),
     UniqueConstraint("org_id", "volunteer_id", name="uq_memberships_org_volunteer"),
     CheckConstraint("role IN ('admin', 'coordinator', 'volunteer')", name="role"),
 )

@@ -395,6 +395,9 @@ async def test_a_member_with_the_coordinator_role_posts_missions(world: World) -
         )
     )
     assert world.channel_messages[-1].find_button("Publier") is not None
+    await world.settle(await world.fake.slash(iris.user, "help"))  # the role was removed
+    await world.settle(await world.fake.slash(iris.user, "mission", options=MISSION))
+    assert world.channel_messages[-1].find_button("Publier") is None, "the role went with it"
     jules = world.person(72, "Jules")
     await world.settle(await world.fake.slash(jules.user, "mission", options=MISSION))
     assert world.channel_messages[-1].find_button("Publier") is None, "not a coordinator"

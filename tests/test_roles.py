@@ -271,6 +271,24 @@ async def test_group_chat_admin_counts_as_coordinator(bot: Bot) -> None:
     assert cora.last == "Qui coordonne Banque alimentaire :\nCoralie"
 
 
+async def test_a_role_from_the_group_goes_when_the_group_role_goes(bot: Bot) -> None:
+    admin = await admin_in_group(bot)
+    cora, jean = bot.person("cora", "Coralie"), await member(bot)
+    bot.platform.chat_admins.add("cora")
+    await cora.say("/help", in_group=True)
+    await admin.say("/coordinator add Jean Dupont", in_group=True)
+    assert (await roles(bot))["cora"] == "coordinator"
+    bot.platform.chat_admins.discard("cora")  # no longer an admin of the Telegram group
+    await cora.say(f"/mission {MISSION}", in_group=True)
+    assert "Seuls les coordinateurs peuvent faire ça" in bot.group_messages[-1].text
+    await cora.say("/help", in_group=True)  # (a refusal rolls back: stored at the next step)
+    assert not offers_mission_command(bot.group_messages[-1].text)
+    assert (await roles(bot))["cora"] == "volunteer"
+    await jean.say(f"/mission {MISSION}", in_group=True)  # appointed: stays
+    assert "Seuls les coordinateurs" not in bot.group_messages[-1].text
+    assert (await roles(bot))["u42"] == "coordinator"
+
+
 async def test_chat_admin_first_seen_in_private_is_not_yet_coordinator(bot: Bot) -> None:
     cora = bot.person("cora", "Coralie")
     bot.platform.chat_admins.add("cora")

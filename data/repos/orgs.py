@@ -195,13 +195,26 @@ class OrgRepo:
         )
         return Role.VOLUNTEER
 
-    async def set_role(self, org_id: int, volunteer_id: int, role: Role) -> None:
+    async def set_role(
+        self, org_id: int, volunteer_id: int, role: Role, *, source: str | None = None
+    ) -> None:
+        """`source` "platform": the role follows the platform's (see bot.core); None: it
+        was appointed in the bot (/coordinator) and stays until changed there."""
         await self.ensure_member(org_id, volunteer_id)
         await self._conn.execute(
             update(memberships)
             .where((memberships.c.org_id == org_id) & (memberships.c.volunteer_id == volunteer_id))
-            .values(role=role)
+            .values(role=role, role_source=source)
         )
+
+    async def role_source(self, org_id: int, volunteer_id: int) -> str | None:
+        return (
+            await self._conn.execute(
+                select(memberships.c.role_source).where(
+                    (memberships.c.org_id == org_id) & (memberships.c.volunteer_id == volunteer_id)
+                )
+            )
+        ).scalar_one_or_none()
 
     async def orgs_of(
         self, volunteer_id: int, min_role: Role = Role.VOLUNTEER
