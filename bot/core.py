@@ -73,6 +73,13 @@ class Core:
             for handler in self.router.startup:
                 await handler(tx, now)
 
+    async def language_of(self, user: UserRef) -> str | None:
+        """The language the person speaks with the bot (their /language choice), if known."""
+        async with self.services.store.transaction() as tx:
+            identity = await tx.people.identity(user.platform, user.user_id)
+            volunteer = await tx.people.get(identity.volunteer_id) if identity else None
+            return volunteer.language if volunteer is not None else None
+
     async def form_values(self, form: str, user: UserRef) -> dict[str, str]:
         """What the form opens filled with for this person (empty for a stranger)."""
         provider = self.router.form_values.get(form)

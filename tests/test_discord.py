@@ -514,6 +514,19 @@ async def test_profile_form_changes_the_profile_and_refuses_what_it_cannot_read(
         assert await tx.people.availability(volunteer.id) == {(5, "afternoon")}
     assert volunteer.location_text == "Paris 75011"
 
+    assert world.fake.modals[opened]["title"] == "Ton profil"
+    await world.settle(
+        await world.fake.slash(awa.user, "language", options={"language": "en"}, channel_id=None)
+    )
+    in_english = await world.fake.slash(
+        awa.user, "profile", options={"edit": True}, channel_id=None
+    )
+    await world.settle(in_english)
+    assert world.fake.modals[in_english]["title"] == "Your profile", "her choice, not her app's"
+    await world.settle(
+        await world.fake.slash(awa.user, "language", options={"language": "fr"}, channel_id=None)
+    )
+
     in_server = await world.fake.slash(awa.user, "profile", options={"edit": True})
     await world.settle(in_server)
     assert in_server not in world.fake.modals, "a profile is never edited in a channel"

@@ -263,10 +263,10 @@ class _Handler:
             return False
         if FORMS[name].private and interaction.guild_id is not None:
             return False  # the command answers that it is for the private chat, as elsewhere
-        values = await self._core.form_values(name, user_ref(interaction.user))
-        modal = form_modal(
-            self._core.services.catalogs, FORMS[name], self._lang(interaction), values
-        )
+        person = user_ref(interaction.user)
+        values = await self._core.form_values(name, person)
+        lang = await self._core.language_of(person) or self._lang(interaction)
+        modal = form_modal(self._core.services.catalogs, FORMS[name], lang, values)
         await interaction.response.send_modal(modal)
         return True
 
