@@ -16,6 +16,7 @@ import pytest
 from adapters.discord import DiscordPlatform
 from adapters.discord.commands import command_payloads
 from adapters.discord.limits import button_pages
+from adapters.discord.options import command_text
 from bot.cli import _platforms
 from bot.config import ConfigError, Settings, load_settings
 from bot.core import Core
@@ -270,7 +271,9 @@ async def test_coordinator_commands_have_typed_options_in_french_and_english(
     assert (places["type"], places["min_value"], places["max_value"]) == (4, 1, 500)
     assert places["description_localizations"]["en-GB"] == "How many people"
     assert options["edit"]["autocomplete"] and options["edit"]["type"] == 4
-    (period,) = commands["stats"]["options"]
+    view, period, start, end = commands["stats"]["options"]
+    assert [c["value"] for c in view["choices"]] == ["missions", "volunteers"]
+    assert (start["name_localizations"]["fr"], end["name_localizations"]["fr"]) == ("du", "au")
     assert [c["value"] for c in period["choices"]] == ["week", "month", "quarter", "year"]
     assert period["choices"][0]["name_localizations"] == {
         "fr": "semaine",
@@ -624,8 +627,9 @@ async def test_a_file_given_to_import_reaches_the_core_within_the_size_limit(
     payloads = command_payloads(
         world.core.services.catalogs, world.core.router, world.core.services.settings.language
     )
-    (option,) = next(p for p in payloads if p["name"] == "import")["options"]
+    option, named = next(p for p in payloads if p["name"] == "import")["options"]
     assert option["type"] == 11 and option["required"]
+    assert named["type"] == 3 and not named["required"], "the association, for an admin of several"
 
 
 async def test_a_message_that_mentions_the_bot_is_a_question_to_it(world: World) -> None:
@@ -741,3 +745,11 @@ async def test_every_channel_of_a_server_is_one_organisation(world: World) -> No
         second = await tx.orgs.chat_space("discord", str(other_channel))
     assert first is not None and second is not None
     assert first.org_id == second.org_id and first.group_id == second.group_id == str(GUILD_ID)
+
+
+def test_stats_and_export_options_read_as_the_words_typed_after_the_command() -> None:
+    assert command_text("stats", {"view": "missions", "period": "quarter"}) == "missions quarter"
+    dates = {"from": "01/09/2026", "to": "30/11/2026", "period": "month"}
+    assert command_text("stats", dates) == "01/09/2026 30/11/2026", "dates win"
+    assert command_text("export", {"kind": "hours", **dates}) == "hours 01/09/2026 30/11/2026"
+    assert command_text("stats", {}) == ""

@@ -140,7 +140,8 @@ class EventReader:
         """The downloaded file, as if sent with the caption `/<command>` on Telegram."""
         data: dict[str, Any] = dict(interaction.data or {})
         user, chat, admin, role = self._who(interaction)
-        caption = f"/{data.get('name', '')}"
+        named = str(option_values(interaction).get("association") or "").strip()
+        caption = f"/{data.get('name', '')} {named}".strip()
         return FileShared(
             user, chat, filename, content, caption, is_chat_admin=admin, chat_role=role
         )

@@ -68,6 +68,9 @@ class Option:
 
 
 FREE_TEXT = Option("text", max_length=4000)
+_PERIOD = Option("period", choices=tuple(Choice(p, f"options.period_{p}") for p in PERIODS))
+# A period between two dates, as typed after /stats on Telegram ("01/09/2026", "1er sept.").
+_RANGE = (Option("from", max_length=40), Option("to", max_length=40))
 _MISSION_ID = Option("mission", Kind.INTEGER, True, 1, ID_MAX, autocomplete=True)
 
 COMMAND_OPTIONS: dict[str, tuple[Option, ...]] = {
@@ -83,8 +86,22 @@ COMMAND_OPTIONS: dict[str, tuple[Option, ...]] = {
     ),
     "invite": (_MISSION_ID,),
     "match": (_MISSION_ID,),
-    "stats": (Option("period", choices=tuple(Choice(p, f"options.period_{p}") for p in PERIODS)),),
-    "export": (Option("kind", choices=tuple(Choice(k, f"options.kind_{k}") for k in KINDS)),),
+    "stats": (
+        Option(
+            "view",
+            choices=(
+                Choice("missions", "options.view_missions"),
+                Choice("volunteers", "options.view_volunteers"),
+            ),
+        ),
+        _PERIOD,
+        *_RANGE,
+    ),
+    "export": (
+        Option("kind", choices=tuple(Choice(k, f"options.kind_{k}") for k in KINDS)),
+        _PERIOD,
+        *_RANGE,
+    ),
     "coordinator": (
         Option(
             "action",
@@ -120,7 +137,10 @@ COMMAND_OPTIONS: dict[str, tuple[Option, ...]] = {
     ),
     "profile": (Option("edit", Kind.BOOLEAN, describe="options.profile_edit"),),
     "calendar": (Option("mission", Kind.INTEGER, False, 1, ID_MAX, autocomplete=True),),
-    "import": (Option("file", Kind.ATTACHMENT, required=True),),
+    "import": (
+        Option("file", Kind.ATTACHMENT, required=True),
+        Option("association", max_length=100),  # for an admin of several
+    ),
 }
 # Commands that take nothing (their handlers ignore any text).
 NO_OPTIONS = frozenset(
@@ -170,7 +190,20 @@ def _faq(values: Mapping[str, str]) -> str:
     return action
 
 
-_JOINERS: dict[str, Callable[[Mapping[str, str]], str]] = {"mission": _mission, "faq": _faq}
+def _ranged(values: Mapping[str, str]) -> str:
+    """ "missions month", "hours 01/09/2026 30/11/2026": dates win over a named period."""
+    what = values.get("view") or values.get("kind") or ""
+    start, end = values.get("from", ""), values.get("to", "")
+    when = f"{start} {end}".strip() if start or end else values.get("period", "")
+    return f"{what} {when}".strip()
+
+
+_JOINERS: dict[str, Callable[[Mapping[str, str]], str]] = {
+    "mission": _mission,
+    "faq": _faq,
+    "stats": _ranged,
+    "export": _ranged,
+}
 
 
 def command_text(name: str, values: Mapping[str, Any]) -> str:
