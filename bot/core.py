@@ -282,6 +282,9 @@ class Core:
         space = await tx.orgs.chat_space(chat.platform, chat.chat_id)
         if space is None and chat.group_id is not None:
             # A new channel of a known server joins the server's organisation.
+            await tx.orgs.lock_group(chat.platform, chat.group_id)
+            space = await tx.orgs.chat_space(chat.platform, chat.chat_id)  # seen meanwhile?
+        if space is None and chat.group_id is not None:
             sibling = await tx.orgs.group_chat_space(chat.platform, chat.group_id)
             if sibling is not None:
                 space = await tx.orgs.add_chat_space(

@@ -145,6 +145,17 @@ class OrgRepo:
         space_id = int(result.inserted_primary_key[0])  # type: ignore[index]
         return ChatSpace(space_id, org_id, platform, chat_id, title, group_id)
 
+    async def lock_group(self, platform: str, group_id: str) -> None:
+        """Hold the community (a Discord server) until the transaction ends, so that two of
+        its new channels seen at once do not each create an organisation. SQLite needs
+        nothing: its write transactions already run one at a time."""
+        if self._conn.dialect.name == "postgresql":
+            await self._conn.execute(
+                select(
+                    func.pg_advisory_xact_lock(func.hashtextextended(f"{platform}:{group_id}", 0))
+                )
+            )
+
     async def group_chat_space(self, platform: str, group_id: str) -> ChatSpace | None:
         """The first known chat of a community (a Discord server), whose organisation the
         community's other chats join."""
