@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 
 from adapters.memory import Person
-from bot.config import Settings
 from bot.events import Text
 from bot.faqmatch import FaqMatcher
-from tests.fake_telegram import BOT_ID, BOT_USERNAME, TOKEN, FakeTelegram, Sent
+from tests.fake_telegram import BOT_ID, BOT_USERNAME, Sent
 from tests.harness import Bot
 from tests.scenarios import onboard
 from tests.test_privacy import everything_as_text
-from tests.test_telegram import GROUP_ID, MortalStore, World
+from tests.test_telegram import GROUP_ID, World, fake_bot_api, running_world
 
 HELD_OUT = Path(__file__).parent / "data" / "faq_heldout.csv"
 TEST2 = Path(__file__).parent / "data" / "faq_test2.csv"
@@ -422,20 +421,8 @@ async def test_forwarded_questions_are_forgotten_after_thirty_days(bot: Bot) -> 
 @pytest.fixture
 async def telegram(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as tests/test_telegram.py does
-    fake = FakeTelegram()
-    await fake.start()
-    settings = Settings(
-        database_url=sqlite_url, telegram_token=TOKEN, telegram_api_base_url=fake.base_url
-    )
-    store = MortalStore(sqlite_url)
-    world = World(fake, store, settings)
-    await world.start()
-    try:
+    async with fake_bot_api() as fake, running_world(fake, sqlite_url) as world:
         yield world
-    finally:
-        await world.stop()
-        await store.close()
-        await fake.close()
 
 
 async def say_with_entities(

@@ -30,11 +30,11 @@ from bot.imports import MAX_ROWS, decode, parse_volunteers, phone_key
 from data.schema import consents, memberships, volunteer_claims, volunteers
 from matching.skills import SkillNormaliser
 from matching.taxonomy import load_taxonomy
-from tests.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram
+from tests.fake_telegram import BOT_USERNAME
 from tests.harness import Bot
 from tests.scenarios import onboard, post_mission
 from tests.test_bad_input import db_state, nothing_changes
-from tests.test_telegram import MortalStore, World
+from tests.test_telegram import World, fake_bot_api, running_world
 from tests.test_telegram import _ptb_timedelta as _ptb_timedelta  # autouse fixture
 from tests.test_terminal import Typist
 
@@ -495,24 +495,11 @@ async def test_terminal_import_of_a_local_file(sqlite_url: str, tmp_path: Path) 
 
 @pytest.fixture
 async def telegram(sqlite_url: str) -> AsyncIterator[World]:
-    fake = FakeTelegram()
-    await fake.start()
-    settings = Settings(
-        database_url=sqlite_url,
-        telegram_token=TOKEN,
-        telegram_api_base_url=fake.base_url,
-        admins=("telegram:1",),
-    )
-    store = MortalStore(sqlite_url)
-    world = World(fake, store, settings)
-    await world.start()
-    try:
+    async with (
+        fake_bot_api() as fake,
+        running_world(fake, sqlite_url, admins=("telegram:1",)) as world,
+    ):
         yield world
-    finally:
-        await world.stop()
-        await store.close()
-        await fake.close()
-    assert fake.unknown == [], fake.unknown
 
 
 async def test_telegram_document_is_downloaded_and_imported(telegram: World) -> None:

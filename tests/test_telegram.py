@@ -224,8 +224,9 @@ class World:
         return int(published[-1].text.split("#")[1].split()[0])
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
+@asynccontextmanager
+async def fake_bot_api() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API, serving until the end; the bot may only call what it knows."""
     server = FakeTelegram()
     await server.start()
     try:
@@ -233,6 +234,34 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     finally:
         await server.close()
     assert server.unknown == [], f"the bot called methods the fake does not know: {server.unknown}"
+
+
+@asynccontextmanager
+async def running_world(fake: FakeTelegram, url: str, **settings: Any) -> AsyncIterator[World]:
+    """The bot running on the fake Bot API with these settings, stopped at the end."""
+    store = MortalStore(url)
+    world = World(
+        fake,
+        store,
+        Settings(
+            database_url=url,
+            telegram_token=TOKEN,
+            telegram_api_base_url=fake.base_url,
+            **settings,
+        ),
+    )
+    await world.start()
+    try:
+        yield world
+    finally:
+        await world.stop()
+        await store.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with fake_bot_api() as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -244,17 +273,8 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 async def world(fake: FakeTelegram, sqlite_url: str) -> AsyncIterator[World]:
-    settings = Settings(
-        database_url=sqlite_url, telegram_token=TOKEN, telegram_api_base_url=fake.base_url
-    )
-    store = MortalStore(sqlite_url)
-    tg = World(fake, store, settings)
-    await tg.start()
-    try:
+    async with running_world(fake, sqlite_url) as tg:
         yield tg
-    finally:
-        await tg.stop()
-        await store.close()
 
 
 # --- the volunteer loop ---------------------------------------------------------------
